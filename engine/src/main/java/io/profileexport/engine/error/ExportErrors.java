@@ -1,0 +1,95 @@
+package io.profileexport.engine.error;
+
+import java.util.List;
+
+/**
+ * The one place that words user-facing errors (as Delta Kernel's {@code DeltaErrors}). Callers say what went wrong
+ * with values; the sentences live here so the CLI, the job records and the HTTP service read alike.
+ */
+public final class ExportErrors {
+  private ExportErrors() {}
+
+  /** Problems found while checking a document or arguments; exit 3 when every one is an unknown id, else exit 2. */
+  public static ProfileExportException badRequest(List<Problem> problems) {
+    boolean allNotFound = problems.stream().allMatch(Problem::notFound);
+    return new ProfileExportException(allNotFound ? ErrorKind.NOT_FOUND : ErrorKind.BAD_REQUEST, problems, null);
+  }
+
+  public static ProfileExportException badRequest(String path, Object value, String message) {
+    return badRequest(List.of(Problem.of(path, value, message)));
+  }
+
+  public static ProfileExportException badRequest(String path, Object value, String message, Throwable cause) {
+    return new ProfileExportException(ErrorKind.BAD_REQUEST, List.of(Problem.of(path, value, message)), cause);
+  }
+
+  public static Problem invalidId(String path, String kind, Object value, String pattern) {
+    return Problem.of(path, value, "not a valid " + kind + " id: expected " + pattern);
+  }
+
+  public static Problem unknown(String path, String kind, String id) {
+    return Problem.notFound(path, id, "no " + kind + " with this id exists in the lake");
+  }
+
+  public static ProfileExportException notFound(String path, String kind, String id) {
+    return badRequest(List.of(unknown(path, kind, id)));
+  }
+
+  public static ProfileExportException missingFile(String path) {
+    return badRequest("file", path, "no such file");
+  }
+
+  public static ProfileExportException unreadableInput(String file, String why, Throwable cause) {
+    return badRequest("file", file, "cannot read the input: " + why, cause);
+  }
+
+  public static ProfileExportException malformedDocument(String what, String why, Throwable cause) {
+    return badRequest("$", null, what + " is not a valid JSON document: " + why, cause);
+  }
+
+  public static ProfileExportException heldElsewhere(String jobId, String owner, long heartbeatAgeMs) {
+    return new ProfileExportException(ErrorKind.HELD_ELSEWHERE, List.of(Problem.of("id", jobId,
+        "the job is running under another live driver (" + owner + ", last heartbeat " + heartbeatAgeMs
+            + " ms ago)")), null);
+  }
+
+  public static ProfileExportException lakeCorrupt(String path, String why, Throwable cause) {
+    return new ProfileExportException(ErrorKind.INTERNAL, List.of(Problem.of(path, null,
+        "the lake holds an unreadable record: " + why)), cause);
+  }
+
+  public static ProfileExportException lakeIo(String path, String what, Throwable cause) {
+    String detail = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+    return new ProfileExportException(ErrorKind.INTERNAL, List.of(Problem.of(path, null,
+        "lake I/O failed while " + what + detail)), cause);
+  }
+
+  public static JobFailedException jobFailed(FailureCode code, String message, Throwable cause) {
+    return new JobFailedException(code, message, cause);
+  }
+
+  /** The innermost message of a chain: Spark wraps the useful sentence in several layers. */
+  public static String rootMessage(Throwable t) {
+    String message = t.getMessage();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        message = c.getMessage();
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    if (message == null) {
+      return t.getClass().getSimpleName();
+    }
+    String firstLine = message.strip().lines().findFirst().orElse(message);
+    return firstLine.length() > 300 ? firstLine.substring(0, 300) + "..." : firstLine;
+  }
+
+  /** The full stack trace of a chain, for --verbose and for a failed job's {@code callStack}. */
+  public static String stackTrace(Throwable t) {
+    java.io.StringWriter text = new java.io.StringWriter();
+    t.printStackTrace(new java.io.PrintWriter(text));
+    return text.toString();
+  }
+}

@@ -1,0 +1,39 @@
+package io.profileexport.engine.merge;
+
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.unix_millis;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.TimestampNTZType;
+import org.apache.spark.sql.types.TimestampType;
+
+/**
+ * Data timestamps (SPEC 1) are RFC 3339 strings, epoch milliseconds or timestamps; they are compared as instants
+ * truncated to the millisecond. A string that does not parse compares as null.
+ */
+public final class DataTimestamps {
+  private DataTimestamps() {}
+
+  /** Epoch milliseconds of {@code c}, a column of type {@code type}; null when absent or unparsable. */
+  public static Column epochMillis(Column c, DataType type) {
+    if (type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return unix_millis(c.cast("timestamp"));
+    }
+    if (type instanceof StringType) {
+      return unix_millis(c.cast("timestamp"));
+    }
+    if (type instanceof LongType || type instanceof IntegerType) {
+      return c.cast("long");
+    }
+    return lit(null).cast("long");
+  }
+
+  public static boolean isSupported(DataType type) {
+    return type instanceof TimestampType || type instanceof TimestampNTZType || type instanceof StringType
+        || type instanceof LongType || type instanceof IntegerType;
+  }
+}

@@ -1,0 +1,114 @@
+package io.profileexport.engine.merge;
+
+import io.profileexport.engine.error.ExportErrors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.NullType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code identityMap} (namespace to identity items) and {@code segmentMembership} (namespace to segment id to
+ * membership) are maps whatever a format's schema inference makes of them (SPEC 1): an object inferred as a struct
+ * whose fields are namespaces becomes a map whose value type is the union of those fields' types.
+ */
+public final class XdmMaps {
+  public static final String IDENTITY_MAP = "identityMap";
+  public static final String SEGMENT_MEMBERSHIP = "segmentMembership";
+
+  /** Used when no record of a source shows an item, so the map still has a usable type. */
+  public static final StructType DEFAULT_IDENTITY_ITEM = new StructType()
+      .add("authenticatedState", DataTypes.StringType)
+      .add("id", DataTypes.StringType)
+      .add("primary", DataTypes.BooleanType);
+  public static final StructType DEFAULT_MEMBERSHIP = new StructType()
+      .add("lastQualificationTime", DataTypes.StringType)
+      .add("status", DataTypes.StringType);
+
+  private XdmMaps() {}
+
+  public static boolean isNamespaceMap(String topLevelName) {
+    return IDENTITY_MAP.equals(topLevelName) || SEGMENT_MEMBERSHIP.equals(topLevelName);
+  }
+
+  /** {@code schema} with its top-level namespace maps typed as maps; throws a bad request naming {@code source}. */
+  public static StructType typed(StructType schema, String source) {
+    StructField[] fields = schema.fields().clone();
+    for (int i = 0; i < fields.length; i++) {
+      StructField f = fields[i];
+      if (isNamespaceMap(f.name())) {
+        fields[i] = new StructField(f.name(), mapTypeFor(f.name(), f.dataType(), source), true, f.metadata());
+      }
+    }
+    return new StructType(fields);
+  }
+
+  /** The map type that {@code inferred}, the type found for column {@code name}, stands for. */
+  public static MapType mapTypeFor(String name, DataType inferred, String source) {
+    boolean identities = IDENTITY_MAP.equals(name);
+    Optional<StructType> leaf = leafStruct(inferred, identities ? 1 : 2, name, source);
+    StructType value = leaf.orElse(identities ? DEFAULT_IDENTITY_ITEM : DEFAULT_MEMBERSHIP);
+    if (identities) {
+      requireField(value, "id", name, source);
+      return DataTypes.createMapType(DataTypes.StringType, DataTypes.createArrayType(value, true), true);
+    }
+    requireField(value, "status", name, source);
+    return DataTypes.createMapType(DataTypes.StringType,
+        DataTypes.createMapType(DataTypes.StringType, value, true), true);
+  }
+
+  /**
+   * The union of the structs found {@code depth} map levels below {@code t}: for identityMap (depth 1) the array
+   * items under each namespace, for segmentMembership (depth 2) the memberships under each namespace and segment.
+   */
+  private static Optional<StructType> leafStruct(DataType t, int depth, String path, String source) {
+    if (t instanceof NullType) {
+      return Optional.empty();
+    }
+    if (depth == 0) {
+      if (IDENTITY_MAP.equals(path.split("\\.")[0])) {
+        if (t instanceof ArrayType a && (a.elementType() instanceof StructType || a.elementType() instanceof NullType)) {
+          return a.elementType() instanceof StructType s ? Optional.of(s) : Optional.empty();
+        }
+        throw shapeError(path, t, source, "an array of identity objects");
+      }
+      if (t instanceof StructType s) {
+        return Optional.of(s);
+      }
+      throw shapeError(path, t, source, "a membership object");
+    }
+    List<UnionSchema.Source> found = new ArrayList<>();
+    if (t instanceof MapType m && m.keyType() instanceof StringType) {
+      leafStruct(m.valueType(), depth - 1, path + ".*", source)
+          .ifPresent(s -> found.add(new UnionSchema.Source(source + " " + path, s)));
+    } else if (t instanceof StructType s) {
+      for (StructField f : s.fields()) {
+        leafStruct(f.dataType(), depth - 1, path + "." + f.name(), source)
+            .ifPresent(v -> found.add(new UnionSchema.Source(source + " " + path + "." + f.name(), v)));
+      }
+    } else {
+      throw shapeError(path, t, source, "an object keyed by " + (path.contains(".") ? "segment id" : "namespace"));
+    }
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(UnionSchema.union(found));
+  }
+
+  private static void requireField(StructType value, String field, String name, String source) {
+    if (value.getFieldIndex(field).isEmpty()) {
+      throw ExportErrors.badRequest(name, value.simpleString(), source + ": the items of " + name + " have no '"
+          + field + "' member");
+    }
+  }
+
+  private static RuntimeException shapeError(String path, DataType t, String source, String expected) {
+    return ExportErrors.badRequest(path, t.simpleString(), source + ": " + path + " must be " + expected);
+  }
+}
