@@ -87,7 +87,8 @@ public final class InputFiles {
   }
 
   private static Dataset<Row> readCsv(SparkSession spark, String path, String shownName) {
-    Dataset<Row> raw = spark.read().option("header", "true").option("inferSchema", "true")
+    // RFC 4180 quoting: a quote inside a quoted cell is doubled, as in JSON map cells.
+    Dataset<Row> raw = spark.read().option("header", "true").option("inferSchema", "true").option("escape", "\"")
         .option("mode", "FAILFAST").csv(path);
     Dataset<Row> nested = nestDottedColumns(raw);
     for (StructField f : nested.schema().fields()) {

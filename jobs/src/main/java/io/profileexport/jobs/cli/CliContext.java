@@ -28,6 +28,7 @@ public final class CliContext {
   private final Clock clock;
   private SparkSession spark;
   private Catalog catalog;
+  private LakeSettings settings;
 
   public CliContext(ProfileExportCommand global, PrintStream out, PrintStream err, SessionFactory sessionFactory,
       Clock clock) {
@@ -75,7 +76,10 @@ public final class CliContext {
   public Catalog catalog() {
     if (catalog == null) {
       Configuration conf = spark != null ? spark.sparkContext().hadoopConfiguration() : hadoopConfWithoutSpark();
-      catalog = new Catalog(LakeFileSystem.open(global.lake(), conf));
+      Catalog opened = new Catalog(LakeFileSystem.open(global.lake(), conf));
+      // Settings are checked on every command, so a mistyped --conf or _lake.json never goes unnoticed.
+      settings = opened.settings(sparkConf());
+      catalog = opened;
     }
     return catalog;
   }
@@ -89,7 +93,8 @@ public final class CliContext {
   }
 
   public LakeSettings settings() {
-    return catalog().settings(sparkConf());
+    catalog();
+    return settings;
   }
 
   public Optional<String> imsOrg() {

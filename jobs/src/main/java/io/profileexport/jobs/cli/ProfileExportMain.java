@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 
 /**
@@ -48,7 +50,21 @@ public final class ProfileExportMain {
       return fail(context, ExportErrors.badRequest(option, null, ex.getMessage()), ex.getCommandLine());
     });
     commandLine.setExecutionExceptionHandler((ex, cl, parseResult) -> fail(context, ex, cl));
+    commandLine.setExecutionStrategy(parseResult -> {
+      if (root.verbose()) {
+        showTaskFailures();
+      }
+      return new CommandLine.RunLast().execute(parseResult);
+    });
     return commandLine.execute(args);
+  }
+
+  /** log4j2.properties silences the loggers that print a failed task's stack trace; --verbose wants them. */
+  private static void showTaskFailures() {
+    for (String logger : List.of("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager",
+        "org.apache.spark.sql.execution.datasources.FileFormatWriter")) {
+      Configurator.setLevel(logger, Level.WARN);
+    }
   }
 
   private static int fail(CliContext context, Exception ex, CommandLine commandLine) {
