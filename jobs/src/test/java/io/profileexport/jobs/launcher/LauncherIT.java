@@ -40,6 +40,26 @@ class LauncherIT {
   }
 
   @Test
+  void twoProcessesCreatingJobsAtOnceGetDistinctIds() throws Exception {
+    String dest = "5b020a27e7040801dedba61b";
+    Path body = TestLakes.write(dir, "d.json", TestLakes.datasetBody(dest, TestLakes.UNION_CLASS, false));
+    Launcher.run(dir, "datasets", "create", "--file", body.toString()).expect(0);
+    Path request = TestLakes.write(dir, "r.json", ("{'destination':{'datasetId':'" + dest + "'},"
+        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"'));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.List<java.util.concurrent.Future<Launcher.Result>> runs = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      runs.add(pool.submit(() -> Launcher.run(dir, "jobs", "create", "--file", request.toString())));
+    }
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    for (var run : runs) {
+      ids.add(run.get().expect(0).json().get("id").asLong());
+    }
+    pool.shutdown();
+    assertEquals(java.util.Set.of(1L, 2L), ids);
+  }
+
+  @Test
   void badInputExitsWithAReadableErrorAndNoStackTrace() throws Exception {
     Launcher.Result badId = Launcher.run(dir, "datasets", "get", "../x").expect(2);
     assertTrue(badId.json().get("errors").get(0).get("message").asText().contains("not a valid dataset id"));
