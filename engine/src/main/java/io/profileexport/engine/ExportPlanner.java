@@ -49,7 +49,8 @@ public final class ExportPlanner {
     FieldSelection profileSelection = selection(request.fields(), profileUnion, "$.fields", check);
     FieldSelection eventSelection = request.eventList().map(el -> selection(el.fields(), eventUnion,
         "$.additionalFields.eventList.fields", check)).orElse(FieldSelection.all());
-    refuseNotYetSupported(request, destination, check);
+    refuseNotYetSupported(request, destination, policy, check);
+    refuseSystemColumnNames(profileUnion, check);
     check.throwIfAny();
 
     List<DatasetRecord> takingPart = policy.mergeType() == MergePolicy.MergeType.DATASET_PRECEDENCE
@@ -144,8 +145,22 @@ public final class ExportPlanner {
     return resolution.selection();
   }
 
+  /** The pipeline's own columns carry a prefix that data must not use. */
+  private static void refuseSystemColumnNames(StructType union, DocumentCheck check) {
+    for (String name : union.fieldNames()) {
+      if (SystemColumns.isSystem(name)) {
+        check.problem("$", TextNode.valueOf(name), "a profile dataset has a top-level field named " + name
+            + "; names starting with " + SystemColumns.PREFIX + " are reserved by profile-export");
+      }
+    }
+    if (union.fields().length == 0) {
+      check.problem("$", null, "no profile-enabled profile dataset has data yet: there is no schema to export");
+    }
+  }
+
   /** Members whose semantics are not built yet are refused by name rather than exported wrongly. */
-  private static void refuseNotYetSupported(ExportRequest request, DatasetRecord destination, DocumentCheck check) {
+  private static void refuseNotYetSupported(ExportRequest request, DatasetRecord destination, MergePolicy policy,
+      DocumentCheck check) {
     String notYet = "not supported yet by this version of profile-export";
     if (request.document().has("additionalFields")) {
       check.problem("$.additionalFields", request.document().get("additionalFields"), notYet);
@@ -156,6 +171,10 @@ public final class ExportPlanner {
     if (request.segmentPerBatch()) {
       check.problem("$.destination.segmentPerBatch", request.document().path("destination").get("segmentPerBatch"),
           notYet);
+    }
+    if (policy != null && policy.graphType() == MergePolicy.GraphType.PDG) {
+      check.problem("$.mergePolicy", request.document().get("mergePolicy"), "merge policy " + policy.id()
+          + " stitches with identityGraph pdg, which is " + notYet);
     }
     if (destination != null && !"parquet".equals(destination.format())) {
       check.problem("$.destination.datasetId", TextNode.valueOf(destination.id()), "destinations of format "

@@ -172,7 +172,7 @@ class ExportPlannerTest {
 
   @Test
   void anOmittedPolicyIsTheLakesDefault() {
-    CatalogFixtures.policy(catalog, "crm-first", "pdg", "dataSetPrecedence", List.of(WEB), true);
+    CatalogFixtures.policy(catalog, "crm-first", "none", "dataSetPrecedence", List.of(WEB), true);
     ExportPlan plan = plan(MINIMAL + "}");
     assertEquals("crm-first", plan.policy().id());
     assertEquals(List.of(WEB), plan.profileDatasets().stream().map(d -> d.id()).toList(),

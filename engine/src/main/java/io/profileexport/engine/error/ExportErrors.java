@@ -92,4 +92,55 @@ public final class ExportErrors {
     t.printStackTrace(new java.io.PrintWriter(text));
     return text.toString();
   }
+
+  /**
+   * What a failure of a running export means for its job record: an input that could not be read or decoded is
+   * {@code INPUT_UNREADABLE}, a failure while writing or publishing {@code WRITE_FAILED}, anything else
+   * {@code INTERNAL}. Failures that already carry a code keep it.
+   *
+   * @param publishing whether the failure happened while moving staged files into the destination
+   */
+  public static JobFailedException classify(Throwable failure, boolean publishing) {
+    if (failure instanceof JobFailedException known) {
+      return known;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof JobFailedException known) {
+        return known;
+      }
+      String message = t.getMessage() == null ? "" : t.getMessage();
+      String type = t.getClass().getName();
+      if (message.contains("Encountered error while reading file") || message.contains("is not a Parquet file")
+          || message.contains("Malformed records are detected") || type.contains("ParquetDecodingException")
+          || type.contains("SchemaColumnConvertNotSupportedException")
+          || t instanceof java.io.FileNotFoundException && !publishing) {
+        return jobFailed(FailureCode.INPUT_UNREADABLE, "An input of the export could not be read: "
+            + rootMessage(failure) + ". Fix or remove the batch, then run the job again.", failure);
+      }
+    }
+    if (publishing || chainContains(failure, "Task failed while writing rows")
+        || chainHas(failure, java.io.IOException.class)) {
+      return jobFailed(FailureCode.WRITE_FAILED, "Writing the export failed: " + rootMessage(failure)
+          + ". Check the destination's storage, then run the job again.", failure);
+    }
+    return jobFailed(FailureCode.INTERNAL, "The export failed: " + rootMessage(failure), failure);
+  }
+
+  private static boolean chainContains(Throwable failure, String text) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean chainHas(Throwable failure, Class<? extends Throwable> type) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -37,6 +37,11 @@ public final class Conformance {
 
   /** {@code frame}'s columns brought to {@code target}, in its field order. */
   public static Dataset<Row> conform(Dataset<Row> frame, StructType target) {
+    return frame.select(columns(frame, target).toArray(new Column[0]));
+  }
+
+  /** The columns of {@link #conform(Dataset, StructType)}, for callers that add columns of their own. */
+  public static List<Column> columns(Dataset<Row> frame, StructType target) {
     StructType from = frame.schema();
     List<Column> columns = new ArrayList<>();
     for (StructField f : target.fields()) {
@@ -45,7 +50,7 @@ public final class Conformance {
           : lit(null).cast(f.dataType());
       columns.add(c.as(f.name()));
     }
-    return frame.select(columns.toArray(new Column[0]));
+    return columns;
   }
 
   public static Column conform(Column c, DataType from, DataType to) {

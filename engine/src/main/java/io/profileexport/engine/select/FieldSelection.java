@@ -33,6 +33,23 @@ public final class FieldSelection {
     return new FieldSelection(true, Map.of());
   }
 
+  /**
+   * The selection that covers every one of {@code selections}: whole if any is, else the union of their children.
+   * A map's value type is pruned to this when different keys select different parts of it.
+   */
+  public static FieldSelection merged(java.util.Collection<FieldSelection> selections) {
+    if (selections.stream().anyMatch(FieldSelection::isWhole)) {
+      return all();
+    }
+    Map<String, List<FieldSelection>> byKey = new LinkedHashMap<>();
+    for (FieldSelection s : selections) {
+      s.children.forEach((k, v) -> byKey.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+    Map<String, FieldSelection> children = new LinkedHashMap<>();
+    byKey.forEach((k, v) -> children.put(k, merged(v)));
+    return new FieldSelection(false, children);
+  }
+
   public boolean isWhole() {
     return whole;
   }

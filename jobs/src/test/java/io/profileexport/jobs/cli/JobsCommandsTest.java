@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.profileexport.engine.model.DatasetClass;
+import io.profileexport.engine.testing.CatalogFixtures;
 import io.profileexport.engine.testing.TestLakes;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,9 @@ class JobsCommandsTest {
     lake = dir.resolve("lake");
     Cli.runWithoutSpark(lake, "datasets", "create", "--file", write(dir, "d.json",
         datasetBody(DEST, TestLakes.UNION_CLASS, false)).toString()).expect(0);
+    // A profile dataset with a recorded schema, as an ingest would leave it: jobs need a profile union schema.
+    CatalogFixtures.dataset(TestLakes.catalog(lake), "aaaaaaaaaaaaaaaaaaaaaa01", DatasetClass.PROFILE, true,
+        "_id STRING, personalEmail STRUCT<address: STRING>");
   }
 
   private Path request(String name, String singleQuoted) {

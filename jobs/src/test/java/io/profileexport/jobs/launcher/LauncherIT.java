@@ -44,6 +44,10 @@ class LauncherIT {
     String dest = "5b020a27e7040801dedba61b";
     Path body = TestLakes.write(dir, "d.json", TestLakes.datasetBody(dest, TestLakes.UNION_CLASS, false));
     Launcher.run(dir, "datasets", "create", "--file", body.toString()).expect(0);
+    Path profiles = TestLakes.write(dir, "p.json", TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true));
+    Launcher.run(dir, "datasets", "create", "--file", profiles.toString()).expect(0);
+    Path records = TestLakes.write(dir, "r.json", TestLakes.jsonLines("{'_id':'r1'}"));
+    Launcher.run(dir, "batches", "ingest", "--dataset", PROFILES, records.toString()).expect(0);
     Path request = TestLakes.write(dir, "r.json", ("{'destination':{'datasetId':'" + dest + "'},"
         + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"'));
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);

@@ -1,0 +1,153 @@
+package io.profileexport.engine;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profileexport.engine.error.ExportErrors;
+import io.profileexport.engine.error.JobInterruptedException;
+import io.profileexport.engine.lake.Catalog;
+import io.profileexport.engine.lake.InputFrames;
+import io.profileexport.engine.merge.AttributeMerge;
+import io.profileexport.engine.merge.FragmentRanking;
+import io.profileexport.engine.model.BatchRecord;
+import io.profileexport.engine.model.Json;
+import io.profileexport.engine.select.NamespaceCounter;
+import io.profileexport.engine.select.ProfileFilter;
+import io.profileexport.engine.select.Projection;
+import io.profileexport.engine.stitch.IdentityColumns;
+import io.profileexport.engine.stitch.PrimaryIdentityStitching;
+import io.profileexport.engine.write.BatchPublisher;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The pipeline (ARCHITECTURE.md): load -> identities -> stitch -> rank and merge -> filter -> project -> stage ->
+ * publish. Profiles are computed once and written once to staging; counters come from observations on that same
+ * computation and from the written files. No profile data is collected to the driver. The caller tags the Spark jobs
+ * with the export job id; {@link Guard} lets it stop the export between steps.
+ */
+public final class Export {
+  /** Throws {@link JobInterruptedException} when the export must stop (cancelled, or its lease lost). */
+  public interface Guard {
+    void check(String nextStep);
+  }
+
+  /** One run of a job: its id, lease epoch, batch ids (assigned at creation) and creation time. */
+  public record Run(long jobId, long epoch, List<String> batchIds, long jobCreationTime) {}
+
+  private final SparkSession spark;
+  private final Catalog catalog;
+  private final Clock clock;
+
+  public Export(SparkSession spark, Catalog catalog, Clock clock) {
+    this.spark = spark;
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  public ExportResult run(ExportPlan plan, Run run, Guard guard) {
+    long exportStart = clock.millis();
+    String tag = "job " + run.jobId() + " run " + run.epoch();
+    Observation input = new Observation("input-" + run.jobId() + "-" + run.epoch());
+    Observation merged = new Observation("merged-" + run.jobId() + "-" + run.epoch());
+    Observation exported = new Observation("exported-" + run.jobId() + "-" + run.epoch());
+
+    NamespaceCounter byNamespace = NamespaceCounter.registered(spark.sparkContext(),
+        "exportedProfileByNamespace-" + run.jobId() + "-" + run.epoch());
+    Dataset<Row> profiles = profiles(plan, input, merged);
+    Dataset<Row> kept = profiles.filter(ProfileFilter.condition(plan.request(), plan.profileUnion()))
+        .observe(exported, count(lit(1)).as("profiles"))
+        .filter(byNamespace.countingEveryRow(col(SystemColumns.PRIMARY_NS)));
+    Dataset<Row> output = Projection.project(kept, plan.profileUnion(), plan.profileSelection());
+    StructType outputSchema = Projection.outputSchema(plan.profileUnion(), plan.profileSelection());
+
+    String batchId = run.batchIds().get(0);
+    Path staged = new Path(new Path(catalog.layout().jobStaging(run.jobId()), "run-" + run.epoch()), batchId);
+    guard.check("compute profiles");
+    describe(tag + ": compute profiles into staging");
+    try {
+      output.write().mode(SaveMode.ErrorIfExists).parquet(staged.toString());
+    } catch (JobInterruptedException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      guard.check("classify a failure");
+      throw ExportErrors.classify(e, /* publishing */ false);
+    } finally {
+      describe(null);
+    }
+    long exportEnd = clock.millis();
+
+    guard.check("publish");
+    long writeStart = clock.millis();
+    List<BatchRecord> markers;
+    try {
+      markers = new BatchPublisher(catalog, clock).publish(plan.destination(), run.jobId(),
+          List.of(new BatchPublisher.StagedBatch(batchId, staged, null)), outputSchema, run.jobCreationTime(),
+          exportStart, () -> guard.check("write batch markers"));
+    } catch (JobInterruptedException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw ExportErrors.classify(e, /* publishing */ true);
+    }
+    long writeEnd = clock.millis();
+
+    Map<String, Object> in = observed(input);
+    Map<String, Object> out = observed(exported);
+    ObjectNode extensions = Json.object();
+    extensions.put("recordsRead", (Long) in.get("records"));
+    ObjectNode skipped = extensions.putObject("recordsSkipped");
+    skipped.put(IdentityColumns.NO_PRIMARY, (Long) in.get("noPrimary"));
+    skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, (Long) in.get("multiplePrimaries"));
+    extensions.put("components", (Long) observed(merged).get("profiles"));
+    ArrayNode batches = extensions.putArray("batches");
+    for (BatchRecord marker : markers) {
+      ObjectNode b = batches.addObject();
+      b.put("batchId", marker.id());
+      b.put("rows", marker.recordCount());
+      b.put("bytes", marker.size());
+      b.put("files", marker.files().size());
+    }
+    return new ExportResult(exportStart, exportEnd, writeStart, writeEnd, (Long) out.get("profiles"),
+        byNamespace.value(), extensions, markers);
+  }
+
+  /** Merged profiles of the plan's taking-part records, before filters. */
+  Dataset<Row> profiles(ExportPlan plan, Observation input, Observation merged) {
+    Dataset<Row> records = new InputFrames(spark, catalog).read(plan.profileDatasets(), plan.profileUnion());
+    records = IdentityColumns.add(records, plan.settings().blockedIdentityValues())
+        .observe(input, count(lit(1)).as("records"),
+            count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
+            count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES))
+                .as("multiplePrimaries"));
+    Dataset<Row> keyed = PrimaryIdentityStitching.keyed(records.filter(col(SystemColumns.SKIP_REASON).isNull()));
+    Dataset<Row> ranked = FragmentRanking.add(keyed, plan.policy(), plan.profileUnion());
+    String timeZone = spark.conf().get("spark.sql.session.timeZone");
+    return AttributeMerge.merge(ranked, plan.profileUnion(), timeZone)
+        .observe(merged, count(lit(1)).as("profiles"));
+  }
+
+  private static Map<String, Object> observed(Observation observation) {
+    try {
+      return observation.getAsJava();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading export counters", e);
+    }
+  }
+
+  private void describe(String description) {
+    spark.sparkContext().setJobDescription(description);
+  }
+}

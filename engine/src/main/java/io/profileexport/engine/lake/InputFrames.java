@@ -1,0 +1,129 @@
+package io.profileexport.engine.lake;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.regexp_extract;
+
+import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.error.ExportErrors;
+import io.profileexport.engine.error.FailureCode;
+import io.profileexport.engine.merge.Conformance;
+import io.profileexport.engine.merge.DataTimestamps;
+import io.profileexport.engine.model.BatchRecord;
+import io.profileexport.engine.model.DatasetRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads the records of datasets that take part in an export (SPEC 1, 3.2): every visible batch, through the files
+ * its manifest lists (so stray files in a batch folder are never read), brought to the class's union schema, with
+ * the dataset id, batch id and ingest time of each record beside it. Batches with the same schema are read in one
+ * scan; a record's batch comes from its file's path.
+ */
+public final class InputFrames {
+  private static final String FILE_PATH = "__pe_file";
+
+  private final SparkSession spark;
+  private final Catalog catalog;
+
+  public InputFrames(SparkSession spark, Catalog catalog) {
+    this.spark = spark;
+    this.catalog = catalog;
+  }
+
+  /** The schema of what {@link #read} returns. */
+  public static StructType schemaOf(StructType union) {
+    return union.add(SystemColumns.DATASET, DataTypes.StringType)
+        .add(SystemColumns.BATCH, DataTypes.StringType)
+        .add(SystemColumns.INGEST_TIME, DataTypes.LongType);
+  }
+
+  public Dataset<Row> read(List<DatasetRecord> datasets, StructType union) {
+    List<Dataset<Row>> parts = new ArrayList<>();
+    for (DatasetRecord dataset : datasets) {
+      if (dataset.isExternal()) {
+        parts.add(external(dataset, union));
+      } else {
+        parts.addAll(batches(dataset, union));
+      }
+    }
+    if (parts.isEmpty()) {
+      return spark.createDataFrame(List.of(), schemaOf(union));
+    }
+    Dataset<Row> all = parts.get(0);
+    for (int i = 1; i < parts.size(); i++) {
+      all = all.union(parts.get(i));
+    }
+    return all;
+  }
+
+  private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union) {
+    Map<StructType, List<BatchRecord>> bySchema = new LinkedHashMap<>();
+    for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {
+      bySchema.computeIfAbsent(batch.sparkSchema(), s -> new ArrayList<>()).add(batch);
+    }
+    List<Dataset<Row>> out = new ArrayList<>();
+    for (Map.Entry<StructType, List<BatchRecord>> group : bySchema.entrySet()) {
+      StructType schema = group.getKey();
+      List<String> files = new ArrayList<>();
+      List<Column> completed = new ArrayList<>();
+      for (BatchRecord batch : group.getValue()) {
+        Path dir = catalog.layout().batch(dataset.id(), batch.id());
+        batch.files().forEach(f -> files.add(new Path(dir, f.name()).toString()));
+        completed.add(lit(batch.id()));
+        completed.add(lit(batch.completed()));
+      }
+      if (files.isEmpty()) {
+        continue;
+      }
+      Dataset<Row> raw = spark.read().schema(schema).parquet(files.toArray(new String[0]))
+          .withColumn(FILE_PATH, col("_metadata.file_path"));
+      Column batchId = regexp_extract(col(FILE_PATH), "/batches/([0-9a-f]{32})/[^/]+$", 1);
+      Column batchCompleted = element_at(map(completed.toArray(new Column[0])), batchId);
+      Column ingest = hasIngestTime(schema)
+          ? coalesce(col(InputFiles.SYSTEM_METADATA + "." + InputFiles.INGEST_TIME).cast("long"), batchCompleted)
+          : batchCompleted;
+      out.add(withSystemColumns(raw, union, lit(dataset.id()), batchId, ingest));
+    }
+    return out;
+  }
+
+  private Dataset<Row> external(DatasetRecord dataset, StructType union) {
+    StructType recorded = dataset.sparkSchema().orElseThrow(() -> ExportErrors.jobFailed(
+        FailureCode.INPUT_UNREADABLE, "dataset " + dataset.id() + " has no recorded schema", null));
+    Dataset<Row> raw = "json".equals(dataset.format())
+        ? spark.read().schema(recorded).option("mode", "FAILFAST").json(dataset.location())
+        : spark.read().parquet(dataset.location());
+    String column = dataset.ingestTimeColumn();
+    Column ingest = DataTimestamps.epochMillis(raw.col(Conformance.quote(column)),
+        raw.schema().apply(column).dataType());
+    return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest);
+  }
+
+  private static Dataset<Row> withSystemColumns(Dataset<Row> raw, StructType union, Column datasetId,
+      Column batchId, Column ingest) {
+    List<Column> columns = Conformance.columns(raw, union);
+    columns.add(datasetId.as(SystemColumns.DATASET));
+    columns.add(batchId.as(SystemColumns.BATCH));
+    columns.add(ingest.cast("long").as(SystemColumns.INGEST_TIME));
+    return raw.select(columns.toArray(new Column[0]));
+  }
+
+  private static boolean hasIngestTime(StructType schema) {
+    return schema.getFieldIndex(InputFiles.SYSTEM_METADATA).isDefined()
+        && schema.apply(InputFiles.SYSTEM_METADATA).dataType() instanceof StructType meta
+        && meta.getFieldIndex(InputFiles.INGEST_TIME).isDefined();
+  }
+}

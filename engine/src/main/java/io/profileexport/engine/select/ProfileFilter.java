@@ -1,0 +1,86 @@
+package io.profileexport.engine.select;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.map_entries;
+
+import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.merge.DataTimestamps;
+import io.profileexport.engine.merge.XdmMaps;
+import io.profileexport.engine.model.ExportRequest;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The filters of SPEC 3.7 on merged profiles, before projection: update time strictly after
+ * {@code fromIngestTimestamp}; with segments, at least one listed segment whose merged membership exists, has a listed
+ * status and qualified in {@code [startTime, endTime)}. Namespaces, and (docs/decisions.md) statuses, compare
+ * case-insensitively.
+ */
+public final class ProfileFilter {
+  private ProfileFilter() {}
+
+  public static Column condition(ExportRequest request, StructType union) {
+    Column keep = lit(true);
+    if (request.fromIngestTimestampMs().isPresent()) {
+      keep = keep.and(col(SystemColumns.UPDATE_TIME).gt(lit(request.fromIngestTimestampMs().get())));
+    }
+    if (request.hasSegments()) {
+      Column any = lit(false);
+      for (ExportRequest.SegmentFilter segment : request.segments()) {
+        any = any.or(segmentMatch(segment, request.qualificationStartMs(), request.qualificationEndMs(), union));
+      }
+      keep = keep.and(any);
+    }
+    return keep;
+  }
+
+  /** Whether a merged profile is in one requested segment. */
+  public static Column segmentMatch(ExportRequest.SegmentFilter segment, Optional<Long> start, Optional<Long> end,
+      StructType union) {
+    Optional<StructType> membership = membershipType(union);
+    if (membership.isEmpty() || membership.get().getFieldIndex("status").isEmpty()) {
+      return lit(false);
+    }
+    boolean hasTime = membership.get().getFieldIndex("lastQualificationTime").isDefined();
+    DataType timeType = hasTime ? membership.get().apply("lastQualificationTime").dataType() : null;
+    String namespace = segment.segmentNs().toLowerCase(Locale.ROOT);
+    return exists(map_entries(col(XdmMaps.SEGMENT_MEMBERSHIP)), ns ->
+        lower(ns.getField("key")).equalTo(namespace).and(exists(map_entries(ns.getField("value")), entry -> {
+          Column value = entry.getField("value");
+          Column match = entry.getField("key").equalTo(segment.segmentId())
+              .and(value.isNotNull())
+              .and(lower(value.getField("status")).isin(segment.status().toArray()));
+          if (start.isPresent() || end.isPresent()) {
+            Column time = hasTime ? DataTimestamps.epochMillis(value.getField("lastQualificationTime"), timeType)
+                : lit(null).cast("long");
+            match = match.and(time.isNotNull());
+            if (start.isPresent()) {
+              match = match.and(time.geq(lit(start.get())));
+            }
+            if (end.isPresent()) {
+              match = match.and(time.lt(lit(end.get())));
+            }
+          }
+          return match;
+        })));
+  }
+
+  private static Optional<StructType> membershipType(StructType union) {
+    if (union.getFieldIndex(XdmMaps.SEGMENT_MEMBERSHIP).isEmpty()) {
+      return Optional.empty();
+    }
+    DataType t = union.apply(XdmMaps.SEGMENT_MEMBERSHIP).dataType();
+    if (t instanceof MapType ns && ns.valueType() instanceof MapType segments
+        && segments.valueType() instanceof StructType entry) {
+      return Optional.of(entry);
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,65 @@
+package io.profileexport.engine;
+
+import static io.profileexport.engine.testing.TestLakes.jsonLines;
+import static io.profileexport.engine.testing.TestLakes.write;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.profileexport.engine.lake.BatchIngest;
+import io.profileexport.engine.lake.Catalog;
+import io.profileexport.engine.model.DatasetCreateRequest;
+import io.profileexport.engine.model.Json;
+import io.profileexport.engine.settings.LakeSettings;
+import io.profileexport.engine.testing.RowsJson;
+import io.profileexport.engine.testing.SharedSpark;
+import io.profileexport.engine.testing.TestLakes;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportSmokeTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void twoDatasetsMergeIntoProfiles() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
+    for (String[] d : new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
+        {"aaaaaaaaaaaaaaaaaaaaaa02", TestLakes.PROFILE_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}}) {
+      catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(TestLakes.datasetBody(d[0], d[1],
+          !d[1].equals(TestLakes.UNION_CLASS)))).toRecord(d[0], 1, null, null));
+    }
+    BatchIngest ingest = new BatchIngest(spark, catalog, Clock.systemUTC());
+    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa01", List.of(write(dir, "a.json", jsonLines(
+        "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Ann','last':null},"
+            + "'segmentMembership':{'ups':{'s1':{'status':'realized','lastQualificationTime':'2019-09-01T10:00:00Z'}}},"
+            + "'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'a2','identityMap':{'ECID':[{'id':'e2','primary':true}]},'person':{'first':'Bob'},"
+            + "'_acp_system_metadata':{'ingestTime':1000}}")).toString()), Optional.empty());
+    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa02", List.of(write(dir, "b.json", jsonLines(
+        "{'_id':'b1','identityMap':{'ecid':[{'id':'e1','primary':true}],'Email':[{'id':'ann@x.com'}]},"
+            + "'person':{'first':'Anna','last':'Smith'},'_acp_system_metadata':{'ingestTime':2000}}",
+        "{'_id':'b2','identityMap':{'ECID':[{'id':'anonymous','primary':true}]},'person':{'first':'Nobody'},"
+            + "'_acp_system_metadata':{'ingestTime':2000}}")).toString()), Optional.empty());
+
+    ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(("{'fields':'person,identityMap','filter':{"
+        + "'segments':[{'segmentId':'s1'}]},'destination':{'datasetId':'dddddddddddddddddddddd01'},"
+        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"')), catalog, LakeSettings.defaults());
+    ExportResult result = new Export(spark, catalog, Clock.systemUTC()).run(plan,
+        new Export.Run(1, 1, List.of("0123456789abcdef0123456789abcdef"), 0), step -> { });
+    RowsJson.assertSameRows("e1's two records merged, b2 skipped (blocked), a2 not in s1", List.of(
+        "{\"person\":{\"first\":\"Anna\",\"last\":\"Smith\"},\"identityMap\":{\"ecid\":[{\"id\":\"e1\",\"primary\":true}],"
+            + "\"Email\":[{\"id\":\"ann@x.com\"}]}}"),
+        spark.read().parquet(catalog.layout().batch("dddddddddddddddddddddd01", "0123456789abcdef0123456789abcdef")
+            .toString()));
+    assertEquals(1, result.exportedProfiles());
+    assertEquals(4, result.extensions().get("recordsRead").asLong());
+    assertEquals(1, result.extensions().get("recordsSkipped").get("noPrimaryIdentity").asLong());
+    assertEquals(2, result.extensions().get("components").asLong());
+    assertEquals(java.util.Map.of("ecid", 1L), result.exportedByNamespace());
+  }
+}
