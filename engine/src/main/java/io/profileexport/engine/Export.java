@@ -74,7 +74,7 @@ public final class Export {
     StructType outputSchema = Projection.outputSchema(plan.profileUnion(), plan.profileSelection());
 
     String batchId = run.batchIds().get(0);
-    Path staged = new Path(new Path(catalog.layout().jobStaging(run.jobId()), "run-" + run.epoch()), batchId);
+    Path staged = new Path(catalog.layout().runStaging(run.jobId(), run.epoch()), batchId);
     guard.check("compute profiles");
     describe(tag + ": compute profiles into staging");
     try {
@@ -106,11 +106,11 @@ public final class Export {
     Map<String, Object> in = observed(input);
     Map<String, Object> out = observed(exported);
     ObjectNode extensions = Json.object();
-    extensions.put("recordsRead", (Long) in.get("records"));
+    extensions.put("recordsRead", counter(in, "records"));
     ObjectNode skipped = extensions.putObject("recordsSkipped");
-    skipped.put(IdentityColumns.NO_PRIMARY, (Long) in.get("noPrimary"));
-    skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, (Long) in.get("multiplePrimaries"));
-    extensions.put("components", (Long) observed(merged).get("profiles"));
+    skipped.put(IdentityColumns.NO_PRIMARY, counter(in, "noPrimary"));
+    skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counter(in, "multiplePrimaries"));
+    extensions.put("components", counter(observed(merged), "profiles"));
     ArrayNode batches = extensions.putArray("batches");
     for (BatchRecord marker : markers) {
       ObjectNode b = batches.addObject();
@@ -119,7 +119,7 @@ public final class Export {
       b.put("bytes", marker.size());
       b.put("files", marker.files().size());
     }
-    return new ExportResult(exportStart, exportEnd, writeStart, writeEnd, (Long) out.get("profiles"),
+    return new ExportResult(exportStart, exportEnd, writeStart, writeEnd, counter(out, "profiles"),
         byNamespace.value(), extensions, markers);
   }
 
@@ -136,6 +136,15 @@ public final class Export {
     String timeZone = spark.conf().get("spark.sql.session.timeZone");
     return AttributeMerge.merge(ranked, plan.profileUnion(), timeZone)
         .observe(merged, count(lit(1)).as("profiles"));
+  }
+
+  /**
+   * An observed count; 0 when Spark did not run that part of the plan (a filter that can match nothing, such as
+   * segments in a lake without segmentMembership, is folded away with everything below it).
+   */
+  private static long counter(Map<String, Object> observed, String name) {
+    Object value = observed.get(name);
+    return value == null ? 0L : (Long) value;
   }
 
   private static Map<String, Object> observed(Observation observation) {

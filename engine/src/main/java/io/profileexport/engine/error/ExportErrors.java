@@ -143,4 +143,25 @@ public final class ExportErrors {
     }
     return false;
   }
+
+  /**
+   * A failed job's {@code callStack}: the exception chain, each cause with its first frames, short enough to keep a
+   * job record readable.
+   */
+  public static String callStack(Throwable failure) {
+    StringBuilder out = new StringBuilder();
+    int causes = 0;
+    for (Throwable t = failure; t != null && causes < 10; t = t.getCause() == t ? null : t.getCause(), causes++) {
+      out.append(causes == 0 ? "" : "Caused by: ").append(t.getClass().getName());
+      if (t.getMessage() != null) {
+        out.append(": ").append(t.getMessage().strip().lines().findFirst().orElse(""));
+      }
+      out.append('\n');
+      StackTraceElement[] frames = t.getStackTrace();
+      for (int i = 0; i < Math.min(8, frames.length); i++) {
+        out.append("\tat ").append(frames[i]).append('\n');
+      }
+    }
+    return out.toString();
+  }
 }

@@ -86,6 +86,11 @@ public final class LakeLayout {
     return new Path(staging(), String.valueOf(jobId));
   }
 
+  /** One run's staging, apart from another driver's run of the same job. */
+  public Path runStaging(long jobId, long epoch) {
+    return new Path(jobStaging(jobId), "run-" + epoch);
+  }
+
   public Path ingestStaging(String batchId) {
     return new Path(staging(), "ingest-" + Ids.requireBatch(batchId));
   }
