@@ -15,6 +15,7 @@ import io.profileexport.engine.merge.AttributeMerge;
 import io.profileexport.engine.merge.FragmentRanking;
 import io.profileexport.engine.model.BatchRecord;
 import io.profileexport.engine.model.Json;
+import io.profileexport.engine.model.MergePolicy;
 import io.profileexport.engine.select.NamespaceCounter;
 import io.profileexport.engine.select.ProfileFilter;
 import io.profileexport.engine.select.Projection;
@@ -24,6 +25,7 @@ import io.profileexport.engine.write.BatchPublisher;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
@@ -126,16 +128,32 @@ public final class Export {
   /** Merged profiles of the plan's taking-part records, before filters. */
   Dataset<Row> profiles(ExportPlan plan, Observation input, Observation merged) {
     Dataset<Row> records = new InputFrames(spark, catalog).read(plan.profileDatasets(), plan.profileUnion());
-    records = IdentityColumns.add(records, plan.settings().blockedIdentityValues())
-        .observe(input, count(lit(1)).as("records"),
-            count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
-            count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES))
-                .as("multiplePrimaries"));
-    Dataset<Row> keyed = PrimaryIdentityStitching.keyed(records.filter(col(SystemColumns.SKIP_REASON).isNull()));
-    Dataset<Row> ranked = FragmentRanking.add(keyed, plan.policy(), plan.profileUnion());
-    String timeZone = spark.conf().get("spark.sql.session.timeZone");
-    return AttributeMerge.merge(ranked, plan.profileUnion(), timeZone)
-        .observe(merged, count(lit(1)).as("profiles"));
+    return mergedProfiles(records, plan.policy(), plan.profileUnion(), plan.settings().blockedIdentityValues(),
+        spark.conf().get("spark.sql.session.timeZone"), input, merged);
+  }
+
+  /**
+   * Identities -> stitching -> ranking -> merge, on records that carry the union's fields and the dataset, batch
+   * and ingest time columns ({@link InputFrames#schemaOf}): the pure part of the pipeline, fed by tests with inline
+   * rows.
+   *
+   * @param input observed with the input counters, or null
+   * @param merged observed with the number of merged profiles, or null
+   */
+  public static Dataset<Row> mergedProfiles(Dataset<Row> records, MergePolicy policy, StructType union,
+      Set<String> blockedValues, String sessionTimeZone, Observation input, Observation merged) {
+    Dataset<Row> withIdentities = IdentityColumns.add(records, blockedValues);
+    if (input != null) {
+      withIdentities = withIdentities.observe(input, count(lit(1)).as("records"),
+          count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
+          count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES))
+              .as("multiplePrimaries"));
+    }
+    Dataset<Row> keyed = PrimaryIdentityStitching.keyed(
+        withIdentities.filter(col(SystemColumns.SKIP_REASON).isNull()));
+    Dataset<Row> ranked = FragmentRanking.add(keyed, policy, union);
+    Dataset<Row> profiles = AttributeMerge.merge(ranked, union, sessionTimeZone);
+    return merged == null ? profiles : profiles.observe(merged, count(lit(1)).as("profiles"));
   }
 
   /**
