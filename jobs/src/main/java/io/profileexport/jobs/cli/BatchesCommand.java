@@ -5,6 +5,7 @@ import io.profileexport.engine.lake.BatchIngest;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFiles;
 import io.profileexport.engine.model.BatchRecord;
+import io.profileexport.engine.model.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code batches ingest | list | files}: Catalog batches and Data Access batch files (SPEC 1, 5.1). */
 @Command(name = "batches", description = "Ingest and read batches.",
-    subcommands = {BatchesCommand.Ingest.class, BatchesCommand.ListAll.class, BatchesCommand.Files.class})
+    subcommands = {BatchesCommand.Ingest.class, BatchesCommand.ListAll.class, BatchesCommand.Files.class,
+        BatchesCommand.Head.class})
 final class BatchesCommand extends GroupCommand {
 
   @Command(name = "ingest", description = "Store JSON lines, Parquet or CSV files as one new Parquet batch.")
@@ -71,6 +73,45 @@ final class BatchesCommand extends GroupCommand {
           .filter(e -> e.getValue().isVisible())
           .orElseThrow(() -> ExportErrors.notFound("BATCH_ID", "visible batch", batchId));
       return Outcome.ok(BatchFilesDocument.of(found.getKey(), found.getValue()));
+    }
+  }
+
+  @Command(name = "head", description = "The first rows of a visible batch, read through its manifest:"
+      + " {batchId, dataSetId, schema, rows}.")
+  static final class Head extends LakeCommand {
+    @Parameters(paramLabel = "BATCH_ID", description = "The batch id")
+    String batchId;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "10", description = "Rows to show (default 10)")
+    int limit;
+
+    @Override
+    Outcome run(CliContext ctx) throws Exception {
+      if (limit < 0) {
+        throw ExportErrors.badRequest("--limit", limit, "must not be negative");
+      }
+      Map.Entry<String, BatchRecord> found = ctx.catalog().findBatch(batchId)
+          .filter(e -> e.getValue().isVisible())
+          .orElseThrow(() -> ExportErrors.notFound("BATCH_ID", "visible batch", batchId));
+      String datasetId = found.getKey();
+      BatchRecord batch = found.getValue();
+      List<String> files = new ArrayList<>();
+      batch.files().forEach(f -> files.add(new org.apache.hadoop.fs.Path(ctx.catalog().layout().batch(datasetId,
+          batchId), f.name()).toString()));
+      List<Object> rows = new ArrayList<>();
+      if (!files.isEmpty() && limit > 0) {
+        for (String json : ctx.spark().read().schema(batch.sparkSchema()).parquet(files.toArray(new String[0]))
+            .limit(limit).toJSON().collectAsList()) {
+          rows.add(Json.MAPPER.readTree(json));
+        }
+      }
+      Map<String, Object> document = new LinkedHashMap<>();
+      document.put("batchId", batchId);
+      document.put("dataSetId", datasetId);
+      document.put("recordCount", batch.recordCount());
+      document.put("schema", batch.sparkSchema().simpleString());
+      document.put("rows", rows);
+      return Outcome.ok(document);
     }
   }
 }

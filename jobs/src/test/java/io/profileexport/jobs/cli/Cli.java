@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the CLI in-process on the shared test session and captures what it prints. */
-final class Cli {
+public final class Cli {
   /** What one command printed; {@code json()} fails unless stdout is exactly one JSON document. */
-  record Result(int exitCode, String stdout, String stderr) {
-    JsonNode json() {
+  public record Result(int exitCode, String stdout, String stderr) {
+    public JsonNode json() {
       try {
         return Json.MAPPER.readTree(stdout);
       } catch (Exception e) {
@@ -26,14 +26,14 @@ final class Cli {
       }
     }
 
-    Result expect(int code) {
+    public Result expect(int code) {
       assertEquals(code, exitCode, "exit code; stdout: " + stdout + "\nstderr: " + stderr);
       json();
       return this;
     }
 
     /** A failure: {errors: [...]} on stdout, a readable line per error and no stack trace on stderr. */
-    Result expectError(int code, String fragment) {
+    public Result expectError(int code, String fragment) {
       expect(code);
       JsonNode errors = json().get("errors");
       assertFalse(errors == null || errors.isEmpty(), "errors listed: " + stdout);
@@ -47,18 +47,18 @@ final class Cli {
 
   private Cli() {}
 
-  static Result run(Path lake, String... args) {
+  public static Result run(Path lake, String... args) {
     return runWith(ctx -> SharedSpark.session(), lake, args);
   }
 
   /** Runs with a session factory that fails: proves a command answers without starting Spark. */
-  static Result runWithoutSpark(Path lake, String... args) {
+  public static Result runWithoutSpark(Path lake, String... args) {
     return runWith(ctx -> {
       throw new AssertionError("this command must not start Spark");
     }, lake, args);
   }
 
-  static Result runWith(CliContext.SessionFactory sessions, Path lake, String... args) {
+  public static Result runWith(CliContext.SessionFactory sessions, Path lake, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("--lake", lake.toString()));
