@@ -8,6 +8,8 @@ import static org.apache.spark.sql.functions.lit;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profileexport.engine.error.ExportErrors;
+import io.profileexport.engine.error.FailureCode;
+import io.profileexport.engine.error.JobFailedException;
 import io.profileexport.engine.error.JobInterruptedException;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
@@ -25,6 +27,7 @@ import io.profileexport.engine.write.BatchPublisher;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -83,9 +86,17 @@ public final class Export {
       output.write().mode(SaveMode.ErrorIfExists).parquet(staged.toString());
     } catch (JobInterruptedException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {  // Scala code throws checked SparkExceptions undeclared
       guard.check("classify a failure");
-      throw ExportErrors.classify(e, /* publishing */ false);
+      JobFailedException failed = ExportErrors.classify(e, /* publishing */ false);
+      if (failed.code() == FailureCode.INPUT_UNREADABLE) {
+        Optional<String> culprit = new InputFrames(spark, catalog).firstUnreadable(plan.profileDatasets());
+        if (culprit.isPresent()) {
+          throw ExportErrors.jobFailed(FailureCode.INPUT_UNREADABLE, "An input of the export could not be read: "
+              + culprit.get() + ". Fix or remove the batch, then run the job again.", e);
+        }
+      }
+      throw failed;
     } finally {
       describe(null);
     }
@@ -100,7 +111,7 @@ public final class Export {
           exportStart, () -> guard.check("write batch markers"));
     } catch (JobInterruptedException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {  // Scala code throws checked SparkExceptions undeclared
       throw ExportErrors.classify(e, /* publishing */ true);
     }
     long writeEnd = clock.millis();

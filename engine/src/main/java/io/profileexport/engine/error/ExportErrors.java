@@ -113,7 +113,7 @@ public final class ExportErrors {
       if (message.contains("Encountered error while reading file") || message.contains("is not a Parquet file")
           || message.contains("Malformed records are detected") || type.contains("ParquetDecodingException")
           || type.contains("SchemaColumnConvertNotSupportedException")
-          || t instanceof java.io.FileNotFoundException && !publishing) {
+          || t instanceof java.io.FileNotFoundException && !publishing || thrownWhileScanningFiles(t)) {
         return jobFailed(FailureCode.INPUT_UNREADABLE, "An input of the export could not be read: "
             + rootMessage(failure) + ". Fix or remove the batch, then run the job again.", failure);
       }
@@ -124,6 +124,18 @@ public final class ExportErrors {
           + ". Check the destination's storage, then run the job again.", failure);
     }
     return jobFailed(FailureCode.INTERNAL, "The export failed: " + rootMessage(failure), failure);
+  }
+
+  /** A failure raised inside Spark's file scan is a failure to read an input, whatever its message says. */
+  private static boolean thrownWhileScanningFiles(Throwable t) {
+    for (StackTraceElement frame : t.getStackTrace()) {
+      String cls = frame.getClassName();
+      if (cls.startsWith("org.apache.spark.sql.execution.datasources.FileScanRDD")
+          || cls.startsWith("org.apache.spark.sql.execution.datasources.parquet.ParquetFooterReader")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean chainContains(Throwable failure, String text) {

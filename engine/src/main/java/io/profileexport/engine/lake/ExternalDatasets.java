@@ -46,7 +46,7 @@ public final class ExternalDatasets {
       schema = InputFiles.read(spark, location, format, location).schema();
     } catch (ProfileExportException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {  // Scala code throws checked SparkExceptions undeclared
       throw ExportErrors.unreadableInput(location, ExportErrors.rootMessage(e), e);
     }
     String column = request.ingestTimeColumn();

@@ -69,6 +69,30 @@ public final class InputFrames {
     return all;
   }
 
+  /**
+   * The first data file of the datasets' visible batches that is missing or has no readable Parquet footer, as a
+   * sentence naming the dataset, batch and file; used only after a read failed, to tell the user which input to fix.
+   */
+  public java.util.Optional<String> firstUnreadable(List<DatasetRecord> datasets) {
+    for (DatasetRecord dataset : datasets) {
+      if (dataset.isExternal()) {
+        continue;
+      }
+      for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {
+        for (BatchRecord.FileEntry file : batch.files()) {
+          Path path = new Path(catalog.layout().batch(dataset.id(), batch.id()), file.name());
+          try {
+            io.profileexport.engine.write.DataFiles.parquetRecords(catalog.files(), path);
+          } catch (RuntimeException e) {
+            return java.util.Optional.of("batch " + batch.id() + " of dataset " + dataset.id() + ", file "
+                + file.name() + ": " + ExportErrors.rootMessage(e));
+          }
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union) {
     Map<StructType, List<BatchRecord>> bySchema = new LinkedHashMap<>();
     for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {

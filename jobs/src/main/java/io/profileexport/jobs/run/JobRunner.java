@@ -124,7 +124,7 @@ public final class JobRunner {
       store.write(record);
       LOG.info("job {} SUCCEEDED: {} profiles exported", jobId, result.exportedProfiles());
       return record;
-    } catch (RuntimeException failure) {
+    } catch (Exception failure) {  // Scala code throws checked SparkExceptions undeclared
       return ended(record, lease, failure, cancelRequested.get(), leaseLost.get());
     } finally {
       watchers.shutdownNow();
@@ -159,7 +159,7 @@ public final class JobRunner {
   }
 
   /** The end of a run that did not succeed: CANCELLED, FAILED with a code, or left to the driver that took over. */
-  private JobRecord ended(JobRecord record, JobLeases.Lease lease, RuntimeException failure,
+  private JobRecord ended(JobRecord record, JobLeases.Lease lease, Exception failure,
       boolean cancelRequested, boolean leaseLost) {
     long jobId = lease.jobId();
     boolean interruptedForLease = failure instanceof JobInterruptedException i
