@@ -60,7 +60,7 @@ final class JobsCommand extends GroupCommand {
   static JobRecord runJob(CliContext ctx, String id) {
     // The id is checked before a session starts, so a typo costs no Spark start.
     jobs(ctx).store().require(id, "ID");
-    return new JobRunner(ctx.spark(), ctx.catalog(), ctx.settings(), ctx.clock()).run(id);
+    return new JobRunner(ctx::spark, ctx.catalog(), ctx.settings(), ctx.clock()).run(id);
   }
 
   static JobRecord waitUntilTerminal(CliContext ctx, long id) throws InterruptedException {

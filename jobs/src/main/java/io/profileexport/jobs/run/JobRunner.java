@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
-  private final SparkSession spark;
+  private final Supplier<SparkSession> sessions;
   private final Catalog catalog;
   private final LakeSettings settings;
   private final Clock clock;
@@ -47,8 +49,12 @@ public final class JobRunner {
   private final JobLeases leases;
   private final CancelRequests cancels;
 
-  public JobRunner(SparkSession spark, Catalog catalog, LakeSettings settings, Clock clock) {
-    this.spark = spark;
+  /**
+   * @param sessions gives the SparkSession once the lease is held, so that a job running elsewhere is reported
+   *     (exit 6) without starting Spark
+   */
+  public JobRunner(Supplier<SparkSession> sessions, Catalog catalog, LakeSettings settings, Clock clock) {
+    this.sessions = sessions;
     this.catalog = catalog;
     this.settings = settings;
     this.clock = clock;
@@ -74,37 +80,45 @@ public final class JobRunner {
 
   private JobRecord runHolding(JobLeases.Lease lease) {
     long jobId = lease.jobId();
-    SparkContext sc = spark.sparkContext();
     String tag = jobTag(jobId);
     AtomicBoolean cancelRequested = new AtomicBoolean();
     AtomicBoolean leaseLost = new AtomicBoolean();
+    AtomicReference<SparkContext> context = new AtomicReference<>();
+    Runnable stopSparkJobs = () -> {
+      SparkContext sc = context.get();
+      if (sc != null) {
+        sc.cancelJobsWithTag(tag);
+      }
+    };
     ScheduledExecutorService watchers = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "profile-export-job-" + jobId + "-watch");
       t.setDaemon(true);
       return t;
     });
+    // The lease is renewed from the moment it is held: starting Spark may take longer than leaseStaleMs.
+    watchers.scheduleWithFixedDelay(() -> {
+      if (!lease.renew()) {
+        leaseLost.set(true);
+        stopSparkJobs.run();
+      }
+    }, settings.get(LakeSettings.LEASE_HEARTBEAT_MS), settings.get(LakeSettings.LEASE_HEARTBEAT_MS),
+        TimeUnit.MILLISECONDS);
+    watchers.scheduleWithFixedDelay(() -> {
+      if (cancels.isRequested(jobId, lease.epoch())) {
+        cancelRequested.set(true);
+        stopSparkJobs.run();
+      }
+    }, 0, settings.get(LakeSettings.CANCEL_POLL_MS), TimeUnit.MILLISECONDS);
     JobRecord record = store.read(jobId).orElseThrow();
-    long runStart = clock.millis();
     try {
+      SparkSession spark = sessions.get();
+      SparkContext sc = spark.sparkContext();
+      context.set(sc);
       requireCurrent(lease);
-      record = record.startedRun(runStart, lease.epoch(), sc.applicationId());
+      record = record.startedRun(clock.millis(), lease.epoch(), sc.applicationId());
       store.write(record);
       LOG.info("job {} PROCESSING (lease epoch {}, Spark application {})", jobId, lease.epoch(),
           sc.applicationId());
-      watchers.scheduleWithFixedDelay(() -> {
-        if (!lease.renew()) {
-          leaseLost.set(true);
-          sc.cancelJobsWithTag(tag);
-        }
-      }, settings.get(LakeSettings.LEASE_HEARTBEAT_MS), settings.get(LakeSettings.LEASE_HEARTBEAT_MS),
-          TimeUnit.MILLISECONDS);
-      watchers.scheduleWithFixedDelay(() -> {
-        if (cancels.isRequested(jobId, lease.epoch())) {
-          cancelRequested.set(true);
-          sc.cancelJobsWithTag(tag);
-        }
-      }, 0, settings.get(LakeSettings.CANCEL_POLL_MS), TimeUnit.MILLISECONDS);
-
       Export.Guard guard = step -> {
         if (leaseLost.get() || !lease.isCurrent()) {
           throw new JobInterruptedException(JobInterruptedException.Reason.LEASE_LOST,
@@ -117,18 +131,21 @@ public final class JobRunner {
       };
       ExportPlan plan = replan(record);
       sc.addJobTag(tag);
-      ExportResult result = new Export(spark, catalog, clock).run(plan,
-          new Export.Run(jobId, lease.epoch(), record.batchIds(), record.creationTime()), guard);
-      requireCurrent(lease);
-      record = succeeded(record, result, lease.epoch());
-      store.write(record);
-      LOG.info("job {} SUCCEEDED: {} profiles exported", jobId, result.exportedProfiles());
-      return record;
+      try {
+        ExportResult result = new Export(spark, catalog, clock).run(plan,
+            new Export.Run(jobId, lease.epoch(), record.batchIds(), record.creationTime()), guard);
+        requireCurrent(lease);
+        record = succeeded(record, result, lease.epoch());
+        store.write(record);
+        LOG.info("job {} SUCCEEDED: {} profiles exported", jobId, result.exportedProfiles());
+        return record;
+      } finally {
+        sc.removeJobTag(tag);
+      }
     } catch (Exception failure) {  // Scala code throws checked SparkExceptions undeclared
       return ended(record, lease, failure, cancelRequested.get(), leaseLost.get());
     } finally {
       watchers.shutdownNow();
-      sc.removeJobTag(tag);
       // A driver that was taken over removes only its own run's staging, never its successor's.
       catalog.files().delete(lease.isCurrent() ? catalog.layout().jobStaging(jobId)
           : catalog.layout().runStaging(jobId, lease.epoch()));

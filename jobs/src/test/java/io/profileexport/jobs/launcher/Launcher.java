@@ -36,7 +36,19 @@ final class Launcher {
     return root == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(root).toAbsolutePath().normalize();
   }
 
-  static Result run(Path workDir, String... args) throws Exception {
+  /** A launcher process started in the background; its output goes to files in {@code workDir}. */
+  record Started(Process process, Path stdout, Path stderr) {
+    Result await() throws Exception {
+      if (!process.waitFor(5, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new AssertionError("the launcher did not finish within 5 minutes");
+      }
+      return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+          Files.readString(stderr, StandardCharsets.UTF_8));
+    }
+  }
+
+  static Started start(Path workDir, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(projectRoot().resolve("scripts/profile-export").toString());
     command.addAll(List.of(args));
@@ -46,10 +58,17 @@ final class Launcher {
     Path out = Files.createTempFile(workDir, "stdout", ".txt");
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process process = builder.start();
+    return new Started(builder.start(), out, err);
+  }
+
+  static Result run(Path workDir, String... args) throws Exception {
+    Started started = start(workDir, args);
+    Process process = started.process();
+    Path out = started.stdout();
+    Path err = started.stderr();
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new AssertionError("the launcher did not finish within 5 minutes: " + command);
+      throw new AssertionError("the launcher did not finish within 5 minutes: " + List.of(args));
     }
     return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
