@@ -82,7 +82,7 @@ public final class InputFiles {
       throw ExportErrors.unreadableInput(shownName, "the file holds no JSON records", null);
     }
     // Re-reading with the typed schema lets the JSON parser build the maps itself.
-    StructType storable = storableSchema(inferred, shownName);
+    StructType storable = storableSchema(inferred, shownName, /* inferredFromJson */ true);
     return spark.read().schema(storable).option("mode", "FAILFAST").json(path);
   }
 
@@ -96,7 +96,7 @@ public final class InputFiles {
         Dataset<String> cells = nested.select(col(f.name())).where(col(f.name()).isNotNull())
             .as(Encoders.STRING());
         StructType cellSchema = spark.read().option("mode", "FAILFAST").json(cells).schema();
-        MapType mapType = XdmMaps.mapTypeFor(f.name(), cellSchema, shownName);
+        MapType mapType = XdmMaps.mapTypeFor(f.name(), cellSchema, shownName, /* inferredFromJson */ true);
         nested = nested.withColumn(f.name(), from_json(col(f.name()), mapType, Map.of("mode", "FAILFAST")));
       }
     }
@@ -132,13 +132,13 @@ public final class InputFiles {
   }
 
   private static Dataset<Row> normalized(Dataset<Row> frame, String shownName) {
-    StructType storable = storableSchema(frame.schema(), shownName);
+    StructType storable = storableSchema(frame.schema(), shownName, /* inferredFromJson */ false);
     return storable.equals(frame.schema()) ? frame : Conformance.conform(frame, storable);
   }
 
   /** The schema a batch of this input is stored with. */
-  static StructType storableSchema(StructType schema, String shownName) {
-    StructType typed = XdmMaps.typed(schema, shownName);
+  static StructType storableSchema(StructType schema, String shownName, boolean inferredFromJson) {
+    StructType typed = XdmMaps.typed(schema, shownName, inferredFromJson);
     StructType out = (StructType) storable(typed);
     if (out.getFieldIndex(SYSTEM_METADATA).isDefined()) {
       DataType meta = out.apply(SYSTEM_METADATA).dataType();

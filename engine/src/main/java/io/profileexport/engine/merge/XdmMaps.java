@@ -37,23 +37,30 @@ public final class XdmMaps {
     return IDENTITY_MAP.equals(topLevelName) || SEGMENT_MEMBERSHIP.equals(topLevelName);
   }
 
-  /** {@code schema} with its top-level namespace maps typed as maps; throws a bad request naming {@code source}. */
-  public static StructType typed(StructType schema, String source) {
+  /**
+   * {@code schema} with its top-level namespace maps typed as maps; throws a bad request naming {@code source}.
+   *
+   * @param inferredFromJson whether the schema comes from JSON inference, which orders every struct's fields by
+   *     name: the merged value struct is then ordered the same way, as Spark's inference of a map would order it
+   */
+  public static StructType typed(StructType schema, String source, boolean inferredFromJson) {
     StructField[] fields = schema.fields().clone();
     for (int i = 0; i < fields.length; i++) {
       StructField f = fields[i];
       if (isNamespaceMap(f.name())) {
-        fields[i] = new StructField(f.name(), mapTypeFor(f.name(), f.dataType(), source), true, f.metadata());
+        fields[i] = new StructField(f.name(), mapTypeFor(f.name(), f.dataType(), source, inferredFromJson), true,
+            f.metadata());
       }
     }
     return new StructType(fields);
   }
 
   /** The map type that {@code inferred}, the type found for column {@code name}, stands for. */
-  public static MapType mapTypeFor(String name, DataType inferred, String source) {
+  public static MapType mapTypeFor(String name, DataType inferred, String source, boolean inferredFromJson) {
     boolean identities = IDENTITY_MAP.equals(name);
     Optional<StructType> leaf = leafStruct(inferred, identities ? 1 : 2, name, source);
-    StructType value = leaf.orElse(identities ? DEFAULT_IDENTITY_ITEM : DEFAULT_MEMBERSHIP);
+    StructType value = leaf.map(v -> inferredFromJson ? (StructType) sortedByName(v) : v)
+        .orElse(identities ? DEFAULT_IDENTITY_ITEM : DEFAULT_MEMBERSHIP);
     if (identities) {
       requireField(value, "id", name, source);
       return DataTypes.createMapType(DataTypes.StringType, DataTypes.createArrayType(value, true), true);
@@ -99,6 +106,26 @@ public final class XdmMaps {
       return Optional.empty();
     }
     return Optional.of(UnionSchema.union(found));
+  }
+
+  /** Struct fields ordered by name at every level, as Spark's JSON schema inference orders them. */
+  static DataType sortedByName(DataType type) {
+    if (type instanceof StructType s) {
+      StructField[] fields = s.fields().clone();
+      java.util.Arrays.sort(fields, java.util.Comparator.comparing(StructField::name));
+      for (int i = 0; i < fields.length; i++) {
+        fields[i] = new StructField(fields[i].name(), sortedByName(fields[i].dataType()), true,
+            fields[i].metadata());
+      }
+      return new StructType(fields);
+    }
+    if (type instanceof ArrayType a) {
+      return DataTypes.createArrayType(sortedByName(a.elementType()), true);
+    }
+    if (type instanceof MapType m) {
+      return DataTypes.createMapType(m.keyType(), sortedByName(m.valueType()), true);
+    }
+    return type;
   }
 
   private static void requireField(StructType value, String field, String name, String source) {

@@ -61,6 +61,21 @@ class GoldenExportsTest {
     RowsJson.assertSameRows(name, rows, written);
     assertEquals(rows.size(), record.get("metrics").get("totalExportedProfileCounter").asLong(),
         name + ": totalExportedProfileCounter");
+    if (expected.has("metrics")) {
+      assertContains(name + ": metrics", expected.get("metrics"), record.get("metrics"));
+    }
+  }
+
+  /** Every member of {@code expected} is in {@code actual} with the same value; other members may be there too. */
+  static void assertContains(String what, JsonNode expected, JsonNode actual) {
+    if (expected.isObject()) {
+      expected.fields().forEachRemaining(e -> {
+        assertEquals(true, actual != null && actual.has(e.getKey()), what + "." + e.getKey() + " is missing");
+        assertContains(what + "." + e.getKey(), e.getValue(), actual.get(e.getKey()));
+      });
+    } else {
+      assertEquals(expected.asText(), actual.asText(), what);
+    }
   }
 
   /** The rows of a batch, read through the files its manifest lists. */
