@@ -13,6 +13,7 @@ import io.profileexport.engine.error.JobFailedException;
 import io.profileexport.engine.error.JobInterruptedException;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
+import io.profileexport.engine.lake.StagedRounds;
 import io.profileexport.engine.merge.AttributeMerge;
 import io.profileexport.engine.merge.FragmentRanking;
 import io.profileexport.engine.model.BatchRecord;
@@ -21,7 +22,10 @@ import io.profileexport.engine.model.MergePolicy;
 import io.profileexport.engine.select.NamespaceCounter;
 import io.profileexport.engine.select.ProfileFilter;
 import io.profileexport.engine.select.Projection;
+import io.profileexport.engine.settings.LakeSettings;
 import io.profileexport.engine.stitch.IdentityColumns;
+import io.profileexport.engine.stitch.IdentityGraph;
+import io.profileexport.engine.stitch.IdentityIds;
 import io.profileexport.engine.stitch.PrimaryIdentityStitching;
 import io.profileexport.engine.write.BatchPublisher;
 import java.time.Clock;
@@ -71,7 +75,8 @@ public final class Export {
 
     NamespaceCounter byNamespace = NamespaceCounter.registered(spark.sparkContext(),
         "exportedProfileByNamespace-" + run.jobId() + "-" + run.epoch());
-    Dataset<Row> profiles = profiles(plan, input, merged);
+    Stitching stitching = new Stitching();
+    Dataset<Row> profiles = profiles(plan, run, input, merged, stitching);
     Dataset<Row> kept = profiles.filter(ProfileFilter.condition(plan.request(), plan.profileUnion()))
         .observe(exported, count(lit(1)).as("profiles"))
         .filter(byNamespace.countingEveryRow(col(SystemColumns.PRIMARY_NS)));
@@ -123,7 +128,20 @@ public final class Export {
     ObjectNode skipped = extensions.putObject("recordsSkipped");
     skipped.put(IdentityColumns.NO_PRIMARY, counter(in, "noPrimary"));
     skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counter(in, "multiplePrimaries"));
-    extensions.put("components", counter(observed(merged), "profiles"));
+    if (stitching.eventCounters() != null) {
+      Map<String, Object> events = observed(stitching.eventCounters());
+      extensions.put("eventsRead", counter(events, "records"));
+      ObjectNode eventsSkipped = extensions.putObject("eventsSkipped");
+      eventsSkipped.put(IdentityColumns.NO_PRIMARY, counter(events, "noPrimary"));
+      eventsSkipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counter(events, "multiplePrimaries"));
+    }
+    long mergedProfiles = counter(observed(merged), "profiles");
+    extensions.put("profiles", mergedProfiles);
+    if (stitching.metrics() != null) {
+      extensions.setAll(stitching.metrics());
+    } else {
+      extensions.put("components", mergedProfiles);
+    }
     ArrayNode batches = extensions.putArray("batches");
     for (BatchRecord marker : markers) {
       ObjectNode b = batches.addObject();
@@ -136,35 +154,84 @@ public final class Export {
         byNamespace.value(), extensions, markers);
   }
 
+  /** What stitching reported: the event input counters and the identity graph's counters (pdg only). */
+  static final class Stitching {
+    private Observation eventCounters;
+    private ObjectNode metrics;
+
+    Observation eventCounters() {
+      return eventCounters;
+    }
+
+    ObjectNode metrics() {
+      return metrics;
+    }
+  }
+
   /** Merged profiles of the plan's taking-part records, before filters. */
-  Dataset<Row> profiles(ExportPlan plan, Observation input, Observation merged) {
-    Dataset<Row> records = new InputFrames(spark, catalog).read(plan.profileDatasets(), plan.profileUnion());
-    return mergedProfiles(records, plan.policy(), plan.profileUnion(), plan.settings().blockedIdentityValues(),
-        spark.conf().get("spark.sql.session.timeZone"), input, merged);
+  private Dataset<Row> profiles(ExportPlan plan, Run run, Observation input, Observation merged,
+      Stitching stitching) {
+    Set<String> blocked = plan.settings().blockedIdentityValues();
+    InputFrames inputs = new InputFrames(spark, catalog);
+    Dataset<Row> records = withIdentities(inputs.read(plan.profileDatasets(), plan.profileUnion()), blocked, input);
+    Dataset<Row> keyed;
+    if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
+      stitching.eventCounters = new Observation("events-" + run.jobId() + "-" + run.epoch());
+      Dataset<Row> events = withIdentities(inputs.read(plan.eventDatasets(), plan.eventUnion()), blocked,
+          stitching.eventCounters);
+      describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(takingPart(records), takingPart(events),
+          plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
+          plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
+          StagedRounds.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH,
+          run.jobId() + "-" + run.epoch(), clock);
+      stitching.metrics = stitched.metrics();
+      keyed = stitched.records();
+    } else {
+      keyed = PrimaryIdentityStitching.keyed(takingPart(records));
+    }
+    return mergedByProfile(keyed, plan.policy(), plan.profileUnion(), spark.conf().get("spark.sql.session.timeZone"),
+        merged);
   }
 
   /**
-   * Identities -> stitching -> ranking -> merge, on records that carry the union's fields and the dataset, batch
-   * and ingest time columns ({@link InputFrames#schemaOf}): the pure part of the pipeline, fed by tests with inline
-   * rows.
+   * Records (or events) that carry the union's fields and the dataset, batch and ingest time columns
+   * ({@link InputFrames#schemaOf}) with their identity columns added.
    *
-   * @param input observed with the input counters, or null
+   * @param counters observed with the input counters, or null
+   */
+  public static Dataset<Row> withIdentities(Dataset<Row> rows, Set<String> blockedValues, Observation counters) {
+    Dataset<Row> out = IdentityColumns.add(rows, blockedValues);
+    if (counters == null) {
+      return out;
+    }
+    return out.observe(counters, count(lit(1)).as("records"),
+        count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
+        count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES)).as("multiplePrimaries"));
+  }
+
+  /** The rows that take part: one primary identity each (SPEC 3.1). */
+  public static Dataset<Row> takingPart(Dataset<Row> withIdentities) {
+    return withIdentities.filter(col(SystemColumns.SKIP_REASON).isNull());
+  }
+
+  /**
+   * Ranking and merge of records keyed by profile ({@link SystemColumns#PROFILE}).
+   *
    * @param merged observed with the number of merged profiles, or null
    */
-  public static Dataset<Row> mergedProfiles(Dataset<Row> records, MergePolicy policy, StructType union,
-      Set<String> blockedValues, String sessionTimeZone, Observation input, Observation merged) {
-    Dataset<Row> withIdentities = IdentityColumns.add(records, blockedValues);
-    if (input != null) {
-      withIdentities = withIdentities.observe(input, count(lit(1)).as("records"),
-          count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
-          count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES))
-              .as("multiplePrimaries"));
-    }
-    Dataset<Row> keyed = PrimaryIdentityStitching.keyed(
-        withIdentities.filter(col(SystemColumns.SKIP_REASON).isNull()));
+  public static Dataset<Row> mergedByProfile(Dataset<Row> keyed, MergePolicy policy, StructType union,
+      String sessionTimeZone, Observation merged) {
     Dataset<Row> ranked = FragmentRanking.add(keyed, policy, union);
     Dataset<Row> profiles = AttributeMerge.merge(ranked, union, sessionTimeZone);
     return merged == null ? profiles : profiles.observe(merged, count(lit(1)).as("profiles"));
+  }
+
+  /** The whole none-graph path from loaded records to merged profiles, for tests on inline rows. */
+  public static Dataset<Row> mergedProfiles(Dataset<Row> records, MergePolicy policy, StructType union,
+      Set<String> blockedValues, String sessionTimeZone) {
+    return mergedByProfile(PrimaryIdentityStitching.keyed(takingPart(withIdentities(records, blockedValues, null))),
+        policy, union, sessionTimeZone, null);
   }
 
   /**

@@ -49,7 +49,7 @@ public final class ExportPlanner {
     FieldSelection profileSelection = selection(request.fields(), profileUnion, "$.fields", check);
     FieldSelection eventSelection = request.eventList().map(el -> selection(el.fields(), eventUnion,
         "$.additionalFields.eventList.fields", check)).orElse(FieldSelection.all());
-    refuseNotYetSupported(request, destination, policy, check);
+    refuseNotYetSupported(request, destination, check);
     refuseSystemColumnNames(profileUnion, check);
     check.throwIfAny();
 
@@ -159,8 +159,7 @@ public final class ExportPlanner {
   }
 
   /** Members whose semantics are not built yet are refused by name rather than exported wrongly. */
-  private static void refuseNotYetSupported(ExportRequest request, DatasetRecord destination, MergePolicy policy,
-      DocumentCheck check) {
+  private static void refuseNotYetSupported(ExportRequest request, DatasetRecord destination, DocumentCheck check) {
     String notYet = "not supported yet by this version of profile-export";
     if (request.document().has("additionalFields")) {
       check.problem("$.additionalFields", request.document().get("additionalFields"), notYet);
@@ -171,10 +170,6 @@ public final class ExportPlanner {
     if (request.segmentPerBatch()) {
       check.problem("$.destination.segmentPerBatch", request.document().path("destination").get("segmentPerBatch"),
           notYet);
-    }
-    if (policy != null && policy.graphType() == MergePolicy.GraphType.PDG) {
-      check.problem("$.mergePolicy", request.document().get("mergePolicy"), "merge policy " + policy.id()
-          + " stitches with identityGraph pdg, which is " + notYet);
     }
     if (destination != null && !"parquet".equals(destination.format())) {
       check.problem("$.destination.datasetId", TextNode.valueOf(destination.id()), "destinations of format "

@@ -50,7 +50,7 @@ class ProfileMergeTest {
 
   static List<String> merged(MergePolicy policy, String... records) {
     Dataset<Row> profiles = Export.mergedProfiles(Frames.records(UNION, records), policy, UNION,
-        LakeSettings.defaults().blockedIdentityValues(), "UTC", null, null);
+        LakeSettings.defaults().blockedIdentityValues(), "UTC");
     List<Column> columns = new ArrayList<>();
     for (String name : UNION.fieldNames()) {
       columns.add(col(name));

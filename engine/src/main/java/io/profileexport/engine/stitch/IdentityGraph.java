@@ -1,0 +1,125 @@
+package io.profileexport.engine.stitch;
+
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_if;
+import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.when;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.model.Json;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+
+/**
+ * {@code identityGraph: pdg} (SPEC 3.3): every identity of a taking-part record or event is linked to the others of
+ * that record or event; a profile is a connected component of the identities, and records and events belong to the
+ * component of their identities. A component with more distinct identities than {@code maxIdentitiesPerGraph} is not
+ * merged: its records and events are keyed by their primary identity, as under {@code none}.
+ */
+public final class IdentityGraph {
+  private static final String NODE = "__pe_node";
+
+  /** Records and events with their profile key, and the stitching counters for {@code metrics.extensions}. */
+  public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics) {}
+
+  private IdentityGraph() {}
+
+  /**
+   * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
+   *     {@link SystemColumns#PRIMARY}, skipped rows already removed
+   */
+  public static Stitched stitch(Dataset<Row> records, Dataset<Row> events, int maxIdentitiesPerGraph,
+      int maxIterations, ConnectedComponents.RoundStore store, IdentityIds.Hash hash, String runName, Clock clock) {
+    long start = clock.millis();
+    Dataset<Row> members = records.select(col(SystemColumns.IDENTITIES))
+        .union(events.select(col(SystemColumns.IDENTITIES)));
+    Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
+        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
+    IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
+
+    Column idArray = array_sort(array_distinct(transform(col(SystemColumns.IDENTITIES),
+        i -> ids.idOf(i.getField("nsKey"), i.getField("id")))));
+    Observation linked = new Observation("links-" + runName);
+    Dataset<Row> edges = members.select(idArray.as("ids"))
+        .filter(size(col("ids")).gt(1))
+        .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
+        .distinct()
+        .observe(linked, count(lit(1)).as("links"));
+    ConnectedComponents.Result result = ConnectedComponents.of(edges, maxIterations, store);
+
+    Observation sized = new Observation("components-" + runName);
+    Dataset<Row> sizes = result.components().groupBy(col("root")).agg(count(lit(1)).as("size"))
+        .observe(sized, count(lit(1)).as("linkedComponents"), max(col("size")).as("largest"),
+            count_if(col("size").gt(maxIdentitiesPerGraph)).as("oversized"),
+            org.apache.spark.sql.functions.sum(col("size")).as("linkedIdentities"));
+    Dataset<Row> membership = result.components().join(sizes, "root")
+        .select(col("node").as(NODE), col("root"), col("size"))
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    Map<String, Object> componentCounts = awaited(sized, membership);
+
+    ObjectNode metrics = Json.object();
+    long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
+    long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
+    metrics.put("identities", ids.distinctIdentities());
+    metrics.put("links", longOf(awaitedNow(linked).get("links")));
+    metrics.put("components", longOf(componentCounts.get("linkedComponents")) + isolated);
+    long largest = longOf(componentCounts.get("largest"));
+    metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
+    metrics.put("oversizedComponents", longOf(componentCounts.get("oversized")));
+    metrics.put("stitchIterations", result.iterations());
+    metrics.put("stitchTimeMs", clock.millis() - start);
+    if (ids.collisions() > 0) {
+      metrics.put("identityHashCollisions", ids.collisions());
+    }
+    return new Stitched(keyed(records, idArray, membership, maxIdentitiesPerGraph),
+        keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics);
+  }
+
+  /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */
+  private static Dataset<Row> keyed(Dataset<Row> rows, Column idArray, Dataset<Row> membership, int maxIdentities) {
+    Dataset<Row> withNode = rows.withColumn(NODE, element_at(idArray, 1));
+    Dataset<Row> joined = withNode.join(membership, withNode.col(NODE).equalTo(membership.col(NODE)), "left");
+    Column root = coalesce(membership.col("root"), withNode.col(NODE));
+    Column size = coalesce(membership.col("size"), lit(1L));
+    Column key = when(size.gt(maxIdentities),
+        concat(lit("p:"), PrimaryIdentityStitching.profileKey(col(SystemColumns.PRIMARY))))
+        .otherwise(concat(lit("c:"), root.cast("string")));
+    return joined.withColumn(SystemColumns.PROFILE, key).drop(membership.col(NODE)).drop(withNode.col(NODE))
+        .drop("root", "size");
+  }
+
+  /** Runs one job over {@code membership} (caching it) and returns the observed component counts. */
+  private static Map<String, Object> awaited(Observation observation, Dataset<Row> membership) {
+    membership.count();
+    return awaitedNow(observation);
+  }
+
+  private static Map<String, Object> awaitedNow(Observation observation) {
+    try {
+      return observation.getAsJava();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long longOf(Object value) {
+    return value == null ? 0L : ((Number) value).longValue();
+  }
+}

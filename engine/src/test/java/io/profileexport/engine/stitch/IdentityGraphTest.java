@@ -1,0 +1,206 @@
+package io.profileexport.engine.stitch;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.profileexport.engine.error.FailureCode;
+import io.profileexport.engine.error.JobFailedException;
+import io.profileexport.engine.lake.StagedRounds;
+import io.profileexport.engine.testing.Frames;
+import io.profileexport.engine.testing.SharedSpark;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * identityGraph pdg (SPEC 3.3): which records and events end up in one profile. Profiles are compared as partitions
+ * of record names, never by component id. {@link IdentityGraphWithoutAdaptiveTest} repeats every case with
+ * adaptive execution off.
+ */
+class IdentityGraphTest {
+  static final StructType ROWS = StructType.fromDDL("name STRING,"
+      + " __pe_identities ARRAY<STRUCT<nsKey: STRING, id: STRING>>, __pe_primary STRUCT<nsKey: STRING, id: STRING>");
+
+  @TempDir
+  Path dir;
+
+  boolean adaptive() {
+    return true;
+  }
+
+  @BeforeEach
+  void adaptiveExecution() {
+    Frames.adaptive(adaptive());
+  }
+
+  @AfterEach
+  void defaultPartitions() {
+    SharedSpark.session().conf().set("spark.sql.shuffle.partitions", "2");
+  }
+
+  /** A record or event named {@code name} with identities "ns:id" (first one primary). */
+  static String row(String name, String... identities) {
+    StringBuilder ids = new StringBuilder();
+    for (String identity : identities) {
+      String[] p = identity.split(":", 2);
+      ids.append(ids.length() == 0 ? "" : ",").append("{'nsKey':'").append(p[0]).append("','id':'").append(p[1])
+          .append("'}");
+    }
+    String[] primary = identities[0].split(":", 2);
+    return "{'name':'" + name + "','__pe_identities':[" + ids + "],'__pe_primary':{'nsKey':'" + primary[0]
+        + "','id':'" + primary[1] + "'}}";
+  }
+
+  static Dataset<Row> rows(List<String> rows) {
+    return Frames.of(ROWS, rows.toArray(new String[0]));
+  }
+
+  IdentityGraph.Stitched stitch(List<String> records, List<String> events, int maxIdentities, int maxIterations,
+      IdentityIds.Hash hash) {
+    return IdentityGraph.stitch(rows(records), events.isEmpty() ? rows(List.of()).limit(0) : rows(events),
+        maxIdentities, maxIterations, new StagedRounds(SharedSpark.session(),
+            new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())), hash, "test",
+        Clock.systemUTC());
+  }
+
+  /** The records and events grouped by profile, as sorted sets of names. */
+  static Set<Set<String>> profiles(IdentityGraph.Stitched stitched) {
+    Map<String, Set<String>> byProfile = new HashMap<>();
+    for (Dataset<Row> part : List.of(stitched.records(), stitched.events())) {
+      for (Row r : part.select(col("name"), col("__pe_profile")).collectAsList()) {
+        byProfile.computeIfAbsent(r.getString(1), k -> new TreeSet<>()).add(r.getString(0));
+      }
+    }
+    Set<Set<String>> out = new java.util.HashSet<>(byProfile.values());
+    return out;
+  }
+
+  static Set<Set<String>> groups(String... groups) {
+    Set<Set<String>> out = new java.util.HashSet<>();
+    for (String g : groups) {
+      out.add(new TreeSet<>(List.of(g.split(","))));
+    }
+    return out;
+  }
+
+  IdentityGraph.Stitched stitch(List<String> records) {
+    return stitch(records, List.of(), 50, 50, IdentityIds.XXHASH);
+  }
+
+  @Test
+  void chainsStarsCyclesSelfLoopsAndDuplicateLinks() {
+    IdentityGraph.Stitched s = stitch(List.of(
+        row("chain1", "ecid:a", "email:b"), row("chain2", "email:b", "crmid:c"), row("chain3", "crmid:c", "phone:d"),
+        row("star1", "ecid:hub", "email:s1"), row("star2", "ecid:hub", "email:s2"),
+        row("star3", "email:s3", "ecid:hub"),
+        row("cycle1", "ecid:x", "ecid:y"), row("cycle2", "ecid:y", "ecid:z"), row("cycle3", "ecid:z", "ecid:x"),
+        row("self", "ecid:solo", "ecid:solo"),
+        row("dup1", "ecid:p", "email:q"), row("dup2", "ecid:p", "email:q"), row("dup3", "email:q", "ecid:p"),
+        row("alone", "ecid:lonely")));
+    assertEquals(groups("chain1,chain2,chain3", "star1,star2,star3", "cycle1,cycle2,cycle3", "self", "dup1,dup2,dup3",
+        "alone"), profiles(s));
+    assertEquals(4 + 4 + 3 + 1 + 2 + 1, s.metrics().get("identities").asLong());
+    assertEquals(6, s.metrics().get("components").asLong(), s.metrics().toString());
+    assertEquals(4, s.metrics().get("largestComponent").asLong());
+    assertEquals(0, s.metrics().get("oversizedComponents").asLong());
+    assertEquals(3 + 3 + 3 + 1, s.metrics().get("links").asLong(), "distinct links, self-loops not counted");
+  }
+
+  @Test
+  void namespacesAreAlreadyCaseFoldedSoOnlyTheValueMatters() {
+    assertEquals(groups("r1,r2", "r3"), profiles(stitch(List.of(row("r1", "ecid:A", "email:m"),
+        row("r2", "email:m"), row("r3", "ecid:a")))));
+  }
+
+  @Test
+  void aComponentSpansRecordsAndEvents() {
+    IdentityGraph.Stitched s = stitch(List.of(row("rec-ecid", "ecid:e1"), row("rec-email", "email:m1")),
+        List.of(row("event", "ecid:e1", "email:m1"), row("event-only", "ecid:e9")), 50, 50, IdentityIds.XXHASH);
+    assertEquals(groups("rec-ecid,rec-email,event", "event-only"), profiles(s));
+  }
+
+  @Test
+  void anOversizedComponentFollowsTheNoneRules() {
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      records.add(row("big" + i, "ecid:p" + (i % 2), "email:shared", "phone:n" + i));
+    }
+    records.add(row("small1", "ecid:s", "email:t"));
+    records.add(row("small2", "email:t"));
+    IdentityGraph.Stitched s = stitch(records, List.of(), 4, 50, IdentityIds.XXHASH);
+    assertEquals(groups("big0,big2,big4", "big1,big3", "small1,small2"), profiles(s),
+        "the 8-identity component is split by primary identity");
+    assertEquals(1, s.metrics().get("oversizedComponents").asLong());
+    assertEquals(8, s.metrics().get("largestComponent").asLong());
+  }
+
+  @Test
+  void aLongPathConvergesAndTheIterationCapFailsTheJob() {
+    List<String> path = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      path.add(row("n" + i, "x:" + i, "x:" + (i + 1)));
+    }
+    // Ids in path order are the worst case for label propagation; large/small-star needs O(log n) rounds.
+    IdentityIds.Hash ordered = (ns, id) -> id.cast("long");
+    IdentityGraph.Stitched s = stitch(path, List.of(), 1000, 50, ordered);
+    assertEquals(1, profiles(s).size(), "one component");
+    long rounds = s.metrics().get("stitchIterations").asLong();
+    System.err.println("path rounds: " + rounds + " in " + s.metrics().get("stitchTimeMs") + " ms");
+    assertTrue(rounds >= 3 && rounds <= 20, "rounds: " + rounds);
+    JobFailedException capped = assertThrows(JobFailedException.class,
+        () -> stitch(path, List.of(), 1000, 2, ordered));
+    assertEquals(FailureCode.STITCH_DID_NOT_CONVERGE, capped.code());
+    assertTrue(capped.userMessage().contains("maxStitchIterations"), capped.userMessage());
+  }
+
+  @Test
+  void collidingHashesStillGiveExactComponents() {
+    // A hash with three values: most identities collide; the components must not merge because of it.
+    IdentityIds.Hash tiny = (ns, id) -> pmod(xxhash64(ns, id), lit(3L));
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      records.add(row("a" + i, "ecid:a" + i, "email:a" + i + "@x"));
+    }
+    IdentityGraph.Stitched s = stitch(records, List.of(), 50, 50, tiny);
+    Set<Set<String>> expected = new java.util.HashSet<>();
+    for (int i = 0; i < 12; i++) {
+      expected.add(new TreeSet<>(List.of("a" + i)));
+    }
+    assertEquals(expected, profiles(s));
+    assertEquals(24, s.metrics().get("identities").asLong());
+    assertTrue(s.metrics().get("identityHashCollisions").asLong() > 0);
+  }
+
+  @Test
+  void theSameComponentsWithOneAndEightPartitions() {
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      records.add(row("r" + i, "ecid:" + (i % 37), "email:" + (i % 23), "crm:" + i));
+    }
+    Map<Integer, Set<Set<String>>> byPartitions = new TreeMap<>();
+    for (int partitions : new int[] {1, 8}) {
+      SharedSpark.session().conf().set("spark.sql.shuffle.partitions", String.valueOf(partitions));
+      byPartitions.put(partitions, profiles(stitch(records, List.of(), 1000, 50, IdentityIds.XXHASH)));
+    }
+    assertEquals(byPartitions.get(1), byPartitions.get(8));
+    assertEquals(1, byPartitions.get(1).size(), "ecid mod 37 and email mod 23 chain everything together");
+  }
+}
