@@ -44,15 +44,7 @@ public final class BatchIngest {
    * @param format forced format, or empty to take each file's from its extension
    */
   public BatchRecord ingest(String datasetId, List<String> files, Optional<InputFiles.Format> format) {
-    DatasetRecord dataset = catalog.requireDataset(datasetId, "--dataset");
-    if (dataset.datasetClass() == DatasetClass.PROFILE_UNION) {
-      throw ExportErrors.badRequest("--dataset", datasetId, "an export destination receives batches from export"
-          + " jobs only; ingest into a profile or experience event dataset");
-    }
-    if (dataset.isExternal()) {
-      throw ExportErrors.badRequest("--dataset", datasetId, "the dataset reads external data at "
-          + dataset.location() + "; it has no batches to ingest into");
-    }
+    DatasetRecord dataset = requireIngestible(datasetId);
     if (files.isEmpty()) {
       throw ExportErrors.badRequest("FILE", null, "name at least one file to ingest");
     }
@@ -65,16 +57,7 @@ public final class BatchIngest {
               + " pass --format"));
       formats.add(f);
     }
-
-    long started = clock.millis();
-    String batchId = Ids.newBatchId();
-    String jobTag = "profile-export-ingest-" + batchId;
-    spark.sparkContext().addJobTag(jobTag);
-    spark.sparkContext().setJobDescription("ingest into dataset " + datasetId + " as batch " + batchId);
-    Path staging = catalog.layout().ingestStaging(batchId);
-    Path batchDir = catalog.layout().batch(datasetId, batchId);
-    boolean committed = false;
-    try {
+    return withTag(datasetId, () -> {
       List<Dataset<Row>> frames = new ArrayList<>();
       List<UnionSchema.Source> sources = new ArrayList<>();
       for (int i = 0; i < files.size(); i++) {
@@ -82,13 +65,64 @@ public final class BatchIngest {
         frames.add(frame);
         sources.add(new UnionSchema.Source("file " + files.get(i), frame.schema()));
       }
+      return commit(dataset, frames, sources, files.size() == 1 ? "file " + files.get(0) : "the ingested files",
+          String.join(", ", files));
+    });
+  }
+
+  /**
+   * A frame made by a program (the lake generator) stored as one new batch, through the same checks and commit as
+   * files: namespace maps typed, union-compatibility, staging, marker last.
+   */
+  public BatchRecord ingestFrame(String datasetId, Dataset<Row> frame, String sourceName) {
+    DatasetRecord dataset = requireIngestible(datasetId);
+    return withTag(datasetId, () -> {
+      Dataset<Row> normalized = InputFiles.normalized(frame, sourceName);
+      return commit(dataset, List.of(normalized), List.of(new UnionSchema.Source(sourceName, normalized.schema())),
+          sourceName, sourceName);
+    });
+  }
+
+  private DatasetRecord requireIngestible(String datasetId) {
+    DatasetRecord dataset = catalog.requireDataset(datasetId, "--dataset");
+    if (dataset.datasetClass() == DatasetClass.PROFILE_UNION) {
+      throw ExportErrors.badRequest("--dataset", datasetId, "an export destination receives batches from export"
+          + " jobs only; ingest into a profile or experience event dataset");
+    }
+    if (dataset.isExternal()) {
+      throw ExportErrors.badRequest("--dataset", datasetId, "the dataset reads external data at "
+          + dataset.location() + "; it has no batches to ingest into");
+    }
+    return dataset;
+  }
+
+  private BatchRecord withTag(String datasetId, java.util.function.Supplier<BatchRecord> work) {
+    String tag = "profile-export-ingest-" + datasetId;
+    spark.sparkContext().addJobTag(tag);
+    spark.sparkContext().setJobDescription("ingest into dataset " + datasetId);
+    try {
+      return work.get();
+    } finally {
+      spark.sparkContext().removeJobTag(tag);
+      spark.sparkContext().setJobDescription(null);
+    }
+  }
+
+  /** Staged write, files moved in, recorded schema widened, and the marker written last. */
+  private BatchRecord commit(DatasetRecord dataset, List<Dataset<Row>> frames, List<UnionSchema.Source> sources,
+      String sourceName, String shownInputs) {
+    String datasetId = dataset.id();
+    long started = clock.millis();
+    String batchId = Ids.newBatchId();
+    Path staging = catalog.layout().ingestStaging(batchId);
+    Path batchDir = catalog.layout().batch(datasetId, batchId);
+    boolean committed = false;
+    try {
       StructType batchSchema = UnionSchema.union(sources);
       StructType recorded = dataset.sparkSchema().orElse(new StructType());
       StructType widened = UnionSchema.union(List.of(
           new UnionSchema.Source("dataset " + datasetId + " (its recorded schema)", recorded),
-          new UnionSchema.Source(files.size() == 1 ? "file " + files.get(0) : "the ingested files",
-              withoutSystemColumns(batchSchema))));
-
+          new UnionSchema.Source(sourceName, withoutSystemColumns(batchSchema))));
       Dataset<Row> all = null;
       for (Dataset<Row> frame : frames) {
         Dataset<Row> conformed = Conformance.conform(frame, batchSchema);
@@ -96,8 +130,8 @@ public final class BatchIngest {
       }
       try {
         all.write().mode(SaveMode.ErrorIfExists).parquet(staging.toString());
-      } catch (Exception e) {
-        throw ExportErrors.unreadableInput(String.join(", ", files), ExportErrors.rootMessage(e), e);
+      } catch (Exception e) {  // Scala code throws checked SparkExceptions undeclared
+        throw ExportErrors.unreadableInput(shownInputs, ExportErrors.rootMessage(e), e);
       }
       List<FileEntry> entries = DataFiles.moveInto(catalog.files(), staging, batchDir, /* parquet */ true);
       long now = clock.millis();
@@ -114,8 +148,6 @@ public final class BatchIngest {
         catalog.files().delete(batchDir);
       }
       catalog.files().delete(staging);
-      spark.sparkContext().removeJobTag(jobTag);
-      spark.sparkContext().setJobDescription(null);
     }
   }
 

@@ -131,7 +131,8 @@ public final class InputFiles {
     return struct(fields.toArray(new Column[0]));
   }
 
-  private static Dataset<Row> normalized(Dataset<Row> frame, String shownName) {
+  /** {@code frame} brought to the schema its batch is stored with. */
+  static Dataset<Row> normalized(Dataset<Row> frame, String shownName) {
     StructType storable = storableSchema(frame.schema(), shownName, /* inferredFromJson */ false);
     return storable.equals(frame.schema()) ? frame : Conformance.conform(frame, storable);
   }

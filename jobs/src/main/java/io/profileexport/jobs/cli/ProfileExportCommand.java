@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "profile-export", mixinStandardHelpOptions = true, version = "profile-export 0.1.0",
     description = "Customer-profile exports on a data lake with Apache Spark.",
-    subcommands = {DatasetsCommand.class, BatchesCommand.class, MergePoliciesCommand.class, JobsCommand.class})
+    subcommands = {DatasetsCommand.class, BatchesCommand.class, MergePoliciesCommand.class, JobsCommand.class,
+        GenerateCommand.class})
 public final class ProfileExportCommand implements Callable<Integer> {
   public static final String DEFAULT_IMS_ORG = "local@AdobeOrg";
 
