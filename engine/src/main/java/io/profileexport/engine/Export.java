@@ -13,7 +13,7 @@ import io.profileexport.engine.error.JobFailedException;
 import io.profileexport.engine.error.JobInterruptedException;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
-import io.profileexport.engine.lake.StagedRounds;
+import io.profileexport.engine.lake.StagedFrames;
 import io.profileexport.engine.merge.AttributeMerge;
 import io.profileexport.engine.merge.FragmentRanking;
 import io.profileexport.engine.model.BatchRecord;
@@ -69,26 +69,28 @@ public final class Export {
   public ExportResult run(ExportPlan plan, Run run, Guard guard) {
     long exportStart = clock.millis();
     String tag = "job " + run.jobId() + " run " + run.epoch();
-    Observation input = new Observation("input-" + run.jobId() + "-" + run.epoch());
+    IdentityColumns.Counters input = IdentityColumns.Counters.register(spark.sparkContext(),
+        "records-" + run.jobId() + "-" + run.epoch());
     Observation merged = new Observation("merged-" + run.jobId() + "-" + run.epoch());
     Observation exported = new Observation("exported-" + run.jobId() + "-" + run.epoch());
 
     NamespaceCounter byNamespace = NamespaceCounter.registered(spark.sparkContext(),
         "exportedProfileByNamespace-" + run.jobId() + "-" + run.epoch());
     Stitching stitching = new Stitching();
-    Dataset<Row> profiles = profiles(plan, run, input, merged, stitching);
-    Dataset<Row> kept = profiles.filter(ProfileFilter.condition(plan.request(), plan.profileUnion()))
-        .observe(exported, count(lit(1)).as("profiles"))
-        .filter(byNamespace.countingEveryRow(col(SystemColumns.PRIMARY_NS)));
-    Dataset<Row> output = Projection.project(kept, plan.profileUnion(), plan.profileSelection());
     StructType outputSchema = Projection.outputSchema(plan.profileUnion(), plan.profileSelection());
-
     String batchId = run.batchIds().get(0);
     Path staged = new Path(catalog.layout().runStaging(run.jobId(), run.epoch()), batchId);
     guard.check("compute profiles");
     describe(tag + ": compute profiles into staging");
     try {
-      output.write().mode(SaveMode.ErrorIfExists).parquet(staged.toString());
+      // Spark may run parts of this while the frames are built (stitching rounds, adaptive shuffle stages), so
+      // every step is inside the block that words failures.
+      Dataset<Row> profiles = profiles(plan, run, input, merged, stitching);
+      Dataset<Row> kept = profiles.filter(ProfileFilter.condition(plan.request(), plan.profileUnion()))
+          .observe(exported, count(lit(1)).as("profiles"))
+          .filter(byNamespace.countingEveryRow(col(SystemColumns.PRIMARY_NS)));
+      Projection.project(kept, plan.profileUnion(), plan.profileSelection())
+          .write().mode(SaveMode.ErrorIfExists).parquet(staged.toString());
     } catch (JobInterruptedException e) {
       throw e;
     } catch (Exception e) {  // Scala code throws checked SparkExceptions undeclared
@@ -121,19 +123,11 @@ public final class Export {
     }
     long writeEnd = clock.millis();
 
-    Map<String, Object> in = observed(input);
     Map<String, Object> out = observed(exported);
     ObjectNode extensions = Json.object();
-    extensions.put("recordsRead", counter(in, "records"));
-    ObjectNode skipped = extensions.putObject("recordsSkipped");
-    skipped.put(IdentityColumns.NO_PRIMARY, counter(in, "noPrimary"));
-    skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counter(in, "multiplePrimaries"));
+    putCounters(extensions, "records", input);
     if (stitching.eventCounters() != null) {
-      Map<String, Object> events = observed(stitching.eventCounters());
-      extensions.put("eventsRead", counter(events, "records"));
-      ObjectNode eventsSkipped = extensions.putObject("eventsSkipped");
-      eventsSkipped.put(IdentityColumns.NO_PRIMARY, counter(events, "noPrimary"));
-      eventsSkipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counter(events, "multiplePrimaries"));
+      putCounters(extensions, "events", stitching.eventCounters());
     }
     long mergedProfiles = counter(observed(merged), "profiles");
     extensions.put("profiles", mergedProfiles);
@@ -154,12 +148,19 @@ public final class Export {
         byNamespace.value(), extensions, markers);
   }
 
+  private static void putCounters(ObjectNode extensions, String what, IdentityColumns.Counters counters) {
+    extensions.put(what + "Read", counters.read().value());
+    ObjectNode skipped = extensions.putObject(what + "Skipped");
+    skipped.put(IdentityColumns.NO_PRIMARY, counters.noPrimary().value());
+    skipped.put(IdentityColumns.MULTIPLE_PRIMARIES, counters.multiplePrimaries().value());
+  }
+
   /** What stitching reported: the event input counters and the identity graph's counters (pdg only). */
   static final class Stitching {
-    private Observation eventCounters;
+    private IdentityColumns.Counters eventCounters;
     private ObjectNode metrics;
 
-    Observation eventCounters() {
+    IdentityColumns.Counters eventCounters() {
       return eventCounters;
     }
 
@@ -169,45 +170,52 @@ public final class Export {
   }
 
   /** Merged profiles of the plan's taking-part records, before filters. */
-  private Dataset<Row> profiles(ExportPlan plan, Run run, Observation input, Observation merged,
+  private Dataset<Row> profiles(ExportPlan plan, Run run, IdentityColumns.Counters input, Observation merged,
       Stitching stitching) {
     Set<String> blocked = plan.settings().blockedIdentityValues();
     InputFrames inputs = new InputFrames(spark, catalog);
-    Dataset<Row> records = withIdentities(inputs.read(plan.profileDatasets(), plan.profileUnion()), blocked, input);
+    Dataset<Row> loaded = inputs.read(plan.profileDatasets(), plan.profileUnion());
+    Dataset<Row> records = takingPart(withIdentities(loaded, blocked, input));
     Dataset<Row> keyed;
     if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
-      stitching.eventCounters = new Observation("events-" + run.jobId() + "-" + run.epoch());
-      Dataset<Row> events = withIdentities(inputs.read(plan.eventDatasets(), plan.eventUnion()), blocked,
-          stitching.eventCounters);
+      String name = run.jobId() + "-" + run.epoch();
+      stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
+      // The graph is read from the identities alone: a narrow read of the records (uncounted: the wide pass counts
+      // them) and of the events, written once by the stitcher.
+      Dataset<Row> recordIdentities = takingPart(withIdentities(identityMapOnly(loaded), blocked, null));
+      Dataset<Row> events = takingPart(withIdentities(identityMapOnly(inputs.read(plan.eventDatasets(),
+          plan.eventUnion())), blocked, stitching.eventCounters));
+      Dataset<Row> members = recordIdentities.select(col(SystemColumns.IDENTITIES))
+          .union(events.select(col(SystemColumns.IDENTITIES)));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(takingPart(records), takingPart(events),
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(members, records, events,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
-          StagedRounds.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH,
-          run.jobId() + "-" + run.epoch(), clock);
+          StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
       stitching.metrics = stitched.metrics();
       keyed = stitched.records();
     } else {
-      keyed = PrimaryIdentityStitching.keyed(takingPart(records));
+      keyed = PrimaryIdentityStitching.keyed(records);
     }
-    return mergedByProfile(keyed, plan.policy(), plan.profileUnion(), spark.conf().get("spark.sql.session.timeZone"),
-        merged);
+    return mergedByProfile(keyed, plan.policy(), plan.profileUnion(), blocked,
+        spark.conf().get("spark.sql.session.timeZone"), merged);
+  }
+
+  /** Only the identity map (when the schema has one), so the scan reads nothing else. */
+  private static Dataset<Row> identityMapOnly(Dataset<Row> rows) {
+    return rows.schema().getFieldIndex(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()
+        ? rows.select(col(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP)) : rows.select();
   }
 
   /**
    * Records (or events) that carry the union's fields and the dataset, batch and ingest time columns
    * ({@link InputFrames#schemaOf}) with their identity columns added.
    *
-   * @param counters observed with the input counters, or null
+   * @param counters counted as the rows pass, or null
    */
-  public static Dataset<Row> withIdentities(Dataset<Row> rows, Set<String> blockedValues, Observation counters) {
-    Dataset<Row> out = IdentityColumns.add(rows, blockedValues);
-    if (counters == null) {
-      return out;
-    }
-    return out.observe(counters, count(lit(1)).as("records"),
-        count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.NO_PRIMARY)).as("noPrimary"),
-        count_if(col(SystemColumns.SKIP_REASON).equalTo(IdentityColumns.MULTIPLE_PRIMARIES)).as("multiplePrimaries"));
+  public static Dataset<Row> withIdentities(Dataset<Row> rows, Set<String> blockedValues,
+      IdentityColumns.Counters counters) {
+    return IdentityColumns.add(rows, blockedValues, counters);
   }
 
   /** The rows that take part: one primary identity each (SPEC 3.1). */
@@ -221,9 +229,9 @@ public final class Export {
    * @param merged observed with the number of merged profiles, or null
    */
   public static Dataset<Row> mergedByProfile(Dataset<Row> keyed, MergePolicy policy, StructType union,
-      String sessionTimeZone, Observation merged) {
+      Set<String> blockedValues, String sessionTimeZone, Observation merged) {
     Dataset<Row> ranked = FragmentRanking.add(keyed, policy, union);
-    Dataset<Row> profiles = AttributeMerge.merge(ranked, union, sessionTimeZone);
+    Dataset<Row> profiles = AttributeMerge.merge(ranked, union, sessionTimeZone, blockedValues);
     return merged == null ? profiles : profiles.observe(merged, count(lit(1)).as("profiles"));
   }
 
@@ -231,7 +239,7 @@ public final class Export {
   public static Dataset<Row> mergedProfiles(Dataset<Row> records, MergePolicy policy, StructType union,
       Set<String> blockedValues, String sessionTimeZone) {
     return mergedByProfile(PrimaryIdentityStitching.keyed(takingPart(withIdentities(records, blockedValues, null))),
-        policy, union, sessionTimeZone, null);
+        policy, union, blockedValues, sessionTimeZone, null);
   }
 
   /**

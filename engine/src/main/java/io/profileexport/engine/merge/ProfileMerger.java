@@ -1,44 +1,57 @@
 package io.profileexport.engine.merge;
 
 import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.stitch.IdentityColumns;
 import java.io.Serializable;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.catalyst.util.MapData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampNTZType;
+import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.JavaConverters;
 
 /**
- * Merges the fragments (records) of one profile into one row by the rules of SPEC 3.4: fragments ranked, each leaf
- * from the best-ranked fragment with a non-null value; arrays whole; structs leaf by leaf, null when every merged
- * leaf is; maps key by key, null when empty; {@code identityMap} as the union of items and {@code segmentMembership}
- * latest qualification first, their namespaces matched case-insensitively.
+ * Merges the fragments (records) of one profile by the rules of SPEC 3.4: each leaf from the best-ranked fragment
+ * with a non-null value; arrays whole; structs leaf by leaf, null when every merged leaf is; maps key by key, null
+ * when empty; {@code identityMap} as the union of its non-blocked items and {@code segmentMembership} latest
+ * qualification first, their namespaces matched case-insensitively.
  *
- * <p>Plain Java over rows, so every rule is testable without Spark; run per group by {@link AttributeMerge}.
+ * <p>It reads partitions sorted by profile and rank ({@link AttributeMerge}), so a profile's fragments arrive
+ * together, best first; only exact ties on every ranking key are ordered here, by canonical JSON. Values stay in
+ * Spark's internal format throughout.
  */
 public final class ProfileMerger implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  private final StructType input;
   private final StructType union;
   private final String sessionTimeZone;
+  private final Set<String> blockedValues;
   private final int datasetIdx;
   private final int batchIdx;
   private final int ingestIdx;
@@ -51,11 +64,13 @@ public final class ProfileMerger implements Serializable {
 
   /**
    * @param input schema of the fragment rows: the union's fields first, then the system columns
-   * @param union the union schema
+   * @param blockedValues identity values (trimmed, lower-cased) whose items never appear in {@code identityMap}
    */
-  public ProfileMerger(StructType input, StructType union, String sessionTimeZone) {
+  public ProfileMerger(StructType input, StructType union, String sessionTimeZone, Set<String> blockedValues) {
+    this.input = input;
     this.union = union;
     this.sessionTimeZone = sessionTimeZone;
+    this.blockedValues = Set.copyOf(blockedValues);
     this.datasetIdx = input.fieldIndex(SystemColumns.DATASET);
     this.batchIdx = input.fieldIndex(SystemColumns.BATCH);
     this.ingestIdx = input.fieldIndex(SystemColumns.INGEST_TIME);
@@ -78,36 +93,66 @@ public final class ProfileMerger implements Serializable {
     return output;
   }
 
-  public Row merge(Iterator<Row> fragments) {
-    List<Fragment> ranked = new ArrayList<>();
-    fragments.forEachRemaining(r -> ranked.add(new Fragment(r)));
-    ranked.sort(this::compareFragments);
-    Object[] values = new Object[output.size()];
+  /** One merged row per profile of a partition sorted by profile, then rank. */
+  public Iterator<InternalRow> mergeSorted(Iterator<InternalRow> rows) {
+    return new Iterator<>() {
+      private InternalRow pending = rows.hasNext() ? rows.next().copy() : null;
+
+      @Override
+      public boolean hasNext() {
+        return pending != null;
+      }
+
+      @Override
+      public InternalRow next() {
+        if (pending == null) {
+          throw new NoSuchElementException();
+        }
+        List<InternalRow> group = new ArrayList<>();
+        group.add(pending);
+        Object key = pending.get(profileIdx, input.fields()[profileIdx].dataType());
+        pending = null;
+        while (rows.hasNext()) {
+          InternalRow row = rows.next().copy();
+          if (key.equals(row.get(profileIdx, input.fields()[profileIdx].dataType()))) {
+            group.add(row);
+          } else {
+            pending = row;
+            break;
+          }
+        }
+        return merge(group);
+      }
+    };
+  }
+
+  /** The merged row of one profile's fragments, given best first. */
+  InternalRow merge(List<InternalRow> ranked) {
+    orderExactTies(ranked);
     StructField[] fields = union.fields();
+    Object[] values = new Object[output.size()];
     for (int i = 0; i < fields.length; i++) {
       List<Object> candidates = new ArrayList<>(ranked.size());
-      for (Fragment f : ranked) {
-        candidates.add(f.row.get(i));
+      for (InternalRow f : ranked) {
+        candidates.add(f.isNullAt(i) ? null : f.get(i, fields[i].dataType()));
       }
       values[i] = mergeTopLevel(fields[i], candidates);
     }
-    Row best = ranked.get(0).row;
-    long update = Long.MIN_VALUE;
-    boolean anyIngest = false;
-    for (Fragment f : ranked) {
-      if (!f.row.isNullAt(ingestIdx)) {
-        update = Math.max(update, f.row.getLong(ingestIdx));
-        anyIngest = true;
+    InternalRow best = ranked.get(0);
+    Long update = null;
+    for (InternalRow f : ranked) {
+      if (!f.isNullAt(ingestIdx)) {
+        update = update == null ? f.getLong(ingestIdx) : Math.max(update, f.getLong(ingestIdx));
       }
     }
-    values[fields.length] = best.get(profileIdx);
-    values[fields.length + 1] = anyIngest ? update : null;
-    values[fields.length + 2] = best.get(primaryNsIdx);
-    return new GenericRowWithSchema(values, output);
+    values[fields.length] = best.get(profileIdx, input.fields()[profileIdx].dataType());
+    values[fields.length + 1] = update;
+    values[fields.length + 2] = best.isNullAt(primaryNsIdx) ? null : best.getUTF8String(primaryNsIdx);
+    return new GenericInternalRow(values);
   }
 
   private Object mergeTopLevel(StructField field, List<Object> candidates) {
-    if (field.dataType() instanceof MapType map) {
+    if (field.dataType() instanceof MapType map && map.keyType() instanceof StringType) {
       if (XdmMaps.IDENTITY_MAP.equals(field.name()) && map.valueType() instanceof ArrayType items
           && items.elementType() instanceof StructType itemType) {
         return mergeIdentityMap(candidates, itemType);
@@ -120,33 +165,39 @@ public final class ProfileMerger implements Serializable {
     return merge(field.dataType(), candidates);
   }
 
-  /** The merged value of one path from its candidates in rank order. */
+  /** The merged value of one path from its candidates in rank order (internal values, null when absent). */
   static Object merge(DataType type, List<Object> candidates) {
     if (type instanceof StructType struct) {
-      Object[] values = new Object[struct.size()];
+      int n = struct.size();
+      Object[] values = new Object[n];
       boolean anyValue = false;
-      for (int i = 0; i < values.length; i++) {
+      for (int i = 0; i < n; i++) {
+        DataType childType = struct.fields()[i].dataType();
         List<Object> children = new ArrayList<>(candidates.size());
         for (Object c : candidates) {
-          children.add(c == null ? null : ((Row) c).get(i));
+          InternalRow row = (InternalRow) c;
+          children.add(row == null || row.isNullAt(i) ? null : row.get(i, childType));
         }
-        values[i] = merge(struct.fields()[i].dataType(), children);
+        values[i] = merge(childType, children);
         anyValue |= values[i] != null;
       }
-      return anyValue ? new GenericRowWithSchema(values, struct) : null;
+      return anyValue ? new GenericInternalRow(values) : null;
     }
-    if (type instanceof MapType) {
+    if (type instanceof MapType map) {
       Map<Object, Object> merged = new LinkedHashMap<>();
       for (Object c : candidates) {
         if (c != null) {
-          for (Map.Entry<Object, Object> e : javaMap(c).entrySet()) {
-            if (e.getValue() != null) {
-              merged.putIfAbsent(e.getKey(), e.getValue());
+          MapData m = (MapData) c;
+          ArrayData keys = m.keyArray();
+          ArrayData vals = m.valueArray();
+          for (int i = 0; i < m.numElements(); i++) {
+            if (!vals.isNullAt(i)) {
+              merged.putIfAbsent(keys.get(i, map.keyType()), vals.get(i, map.valueType()));
             }
           }
         }
       }
-      return merged.isEmpty() ? null : scalaMap(merged);
+      return merged.isEmpty() ? null : mapData(merged);
     }
     // Leaves, arrays included: the whole value of the best-ranked fragment that has one.
     for (Object c : candidates) {
@@ -158,28 +209,37 @@ public final class ProfileMerger implements Serializable {
   }
 
   /**
-   * The union of every item, deduplicated by (namespace, id), each item whole from the best-ranked fragment that
-   * has it, ordered by id; namespaces spelled as in the best-ranked fragment that has them.
+   * The union of every non-blocked item, deduplicated by (namespace, id), each item whole from the best-ranked
+   * fragment that has it, ordered by id; namespaces spelled as in the best-ranked fragment that has them.
    */
   private Object mergeIdentityMap(List<Object> candidates, StructType itemType) {
     int idIdx = itemType.fieldIndex("id");
-    Map<String, String> spelling = new LinkedHashMap<>();
+    DataType idType = itemType.fields()[idIdx].dataType();
+    int itemFields = itemType.size();
+    Map<String, UTF8String> spelling = new LinkedHashMap<>();
     Map<String, Map<String, Object>> itemsByNamespace = new LinkedHashMap<>();
     for (Object c : candidates) {
       if (c == null) {
         continue;
       }
-      for (Map.Entry<Object, Object> e : javaMap(c).entrySet()) {
-        if (e.getValue() == null) {
+      MapData m = (MapData) c;
+      for (int i = 0; i < m.numElements(); i++) {
+        if (m.valueArray().isNullAt(i)) {
           continue;
         }
-        String ns = (String) e.getKey();
-        String key = ns.toLowerCase(Locale.ROOT);
+        UTF8String ns = m.keyArray().getUTF8String(i);
+        String key = ns.toString().toLowerCase(Locale.ROOT);
         spelling.putIfAbsent(key, ns);
         Map<String, Object> items = itemsByNamespace.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        for (Object item : javaList(e.getValue())) {
-          if (item != null && !((Row) item).isNullAt(idIdx)) {
-            items.putIfAbsent(String.valueOf(((Row) item).get(idIdx)), item);
+        ArrayData array = m.valueArray().getArray(i);
+        for (int j = 0; j < array.numElements(); j++) {
+          if (array.isNullAt(j)) {
+            continue;
+          }
+          InternalRow item = array.getStruct(j, itemFields);
+          Object id = item.isNullAt(idIdx) ? null : item.get(idIdx, idType);
+          if (!IdentityColumns.isBlocked(id, blockedValues)) {
+            items.putIfAbsent(String.valueOf(id), item);
           }
         }
       }
@@ -189,10 +249,10 @@ public final class ProfileMerger implements Serializable {
       if (!items.isEmpty()) {
         TreeMap<String, Object> byId = new TreeMap<>(ProfileMerger::compareCodePoints);
         byId.putAll(items);
-        merged.put(spelling.get(key), scalaSeq(new ArrayList<>(byId.values())));
+        merged.put(spelling.get(key), new GenericArrayData(byId.values().toArray()));
       }
     });
-    return merged.isEmpty() ? null : scalaMap(merged);
+    return merged.isEmpty() ? null : mapData(merged);
   }
 
   /**
@@ -203,32 +263,37 @@ public final class ProfileMerger implements Serializable {
     int timeIdx = membership.getFieldIndex("lastQualificationTime").isDefined()
         ? membership.fieldIndex("lastQualificationTime") : -1;
     DataType timeType = timeIdx < 0 ? DataTypes.NullType : membership.fields()[timeIdx].dataType();
-    Map<String, String> spelling = new LinkedHashMap<>();
-    Map<String, Map<Object, Object>> entries = new LinkedHashMap<>();
-    Map<String, Map<Object, Long>> times = new LinkedHashMap<>();
+    int entryFields = membership.size();
+    Map<String, UTF8String> spelling = new LinkedHashMap<>();
+    Map<String, Map<UTF8String, Object>> entries = new LinkedHashMap<>();
+    Map<String, Map<UTF8String, Long>> times = new LinkedHashMap<>();
     for (Object c : candidates) {
       if (c == null) {
         continue;
       }
-      for (Map.Entry<Object, Object> ns : javaMap(c).entrySet()) {
-        if (ns.getValue() == null) {
+      MapData namespaces = (MapData) c;
+      for (int i = 0; i < namespaces.numElements(); i++) {
+        if (namespaces.valueArray().isNullAt(i)) {
           continue;
         }
-        String key = ((String) ns.getKey()).toLowerCase(Locale.ROOT);
-        spelling.putIfAbsent(key, (String) ns.getKey());
-        Map<Object, Object> kept = entries.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        Map<Object, Long> keptTimes = times.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        for (Map.Entry<Object, Object> segment : javaMap(ns.getValue()).entrySet()) {
-          Row entry = (Row) segment.getValue();
-          if (entry == null) {
+        UTF8String ns = namespaces.keyArray().getUTF8String(i);
+        String key = ns.toString().toLowerCase(Locale.ROOT);
+        spelling.putIfAbsent(key, ns);
+        Map<UTF8String, Object> kept = entries.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        Map<UTF8String, Long> keptTimes = times.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        MapData segments = namespaces.valueArray().getMap(i);
+        for (int j = 0; j < segments.numElements(); j++) {
+          if (segments.valueArray().isNullAt(j)) {
             continue;
           }
-          Long time = timeIdx < 0 || entry.isNullAt(timeIdx) ? null : epochMillis(entry.get(timeIdx), timeType);
-          boolean seen = kept.containsKey(segment.getKey());
-          Long keptTime = keptTimes.get(segment.getKey());
-          if (!seen || time != null && (keptTime == null || time > keptTime)) {
-            kept.put(segment.getKey(), entry);
-            keptTimes.put(segment.getKey(), time);
+          UTF8String segment = segments.keyArray().getUTF8String(j);
+          InternalRow entry = segments.valueArray().getStruct(j, entryFields);
+          Long time = timeIdx < 0 || entry.isNullAt(timeIdx) ? null : epochMillis(entry.get(timeIdx, timeType),
+              timeType);
+          Long keptTime = keptTimes.get(segment);
+          if (!kept.containsKey(segment) || time != null && (keptTime == null || time > keptTime)) {
+            kept.put(segment, entry);
+            keptTimes.put(segment, time);
           }
         }
       }
@@ -236,98 +301,82 @@ public final class ProfileMerger implements Serializable {
     Map<Object, Object> merged = new LinkedHashMap<>();
     entries.forEach((key, segments) -> {
       if (!segments.isEmpty()) {
-        merged.put(spelling.get(key), scalaMap(segments));
+        merged.put(spelling.get(key), mapData(new LinkedHashMap<>(segments)));
       }
     });
-    return merged.isEmpty() ? null : scalaMap(merged);
+    return merged.isEmpty() ? null : mapData(merged);
   }
 
-  /** Epoch ms of a data timestamp value, as Spark's cast reads it (SPEC 1); null when it does not parse. */
+  /** Epoch ms of an internal data timestamp value, as Spark's cast reads it (SPEC 1); null when it does not parse. */
   Long epochMillis(Object value, DataType type) {
-    if (value instanceof Timestamp ts) {
-      return ts.getTime();
+    if (type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return Math.floorDiv((Long) value, 1000L);
     }
-    if (value instanceof Instant instant) {
-      return instant.toEpochMilli();
+    if (type instanceof LongType) {
+      return (Long) value;
     }
-    if (value instanceof Number n) {
-      return n.longValue();
+    if (type instanceof IntegerType) {
+      return ((Integer) value).longValue();
     }
-    if (value instanceof String s && type instanceof StringType) {
-      scala.Option<Object> micros = DateTimeUtils.stringToTimestamp(UTF8String.fromString(s),
-          ZoneId.of(sessionTimeZone));
+    if (type instanceof StringType) {
+      scala.Option<Object> micros = DateTimeUtils.stringToTimestamp((UTF8String) value, ZoneId.of(sessionTimeZone));
       return micros.isDefined() ? Math.floorDiv((Long) micros.get(), 1000L) : null;
     }
     return null;
   }
 
-  // ---- ranking
+  private static MapData mapData(Map<?, Object> entries) {
+    return new ArrayBasedMapData(new GenericArrayData(entries.keySet().toArray()),
+        new GenericArrayData(entries.values().toArray()));
+  }
 
-  /** A fragment with its canonical JSON made only when a comparison gets that far (only ever for duplicates). */
-  private final class Fragment {
-    final Row row;
-    private String canonical;
+  // ---- the last tie-break
 
-    Fragment(Row row) {
-      this.row = row;
-    }
-
-    String canonical() {
-      if (canonical == null) {
-        StringBuilder out = new StringBuilder();
-        CanonicalJson.appendStruct(out, row, union);
-        canonical = out.toString();
+  /**
+   * Spark sorted the fragments by every ranking key but the record's content; fragments equal on all of them (only
+   * ever duplicates) are ordered here by their canonical JSON, the smaller first.
+   */
+  private void orderExactTies(List<InternalRow> ranked) {
+    for (int start = 0; start < ranked.size(); ) {
+      int end = start + 1;
+      while (end < ranked.size() && sameRank(ranked.get(start), ranked.get(end))) {
+        end++;
       }
-      return canonical;
+      if (end - start > 1) {
+        List<InternalRow> run = new ArrayList<>(ranked.subList(start, end));
+        run.sort((a, b) -> compareCodePoints(canonical(a), canonical(b)));
+        for (int i = 0; i < run.size(); i++) {
+          ranked.set(start + i, run.get(i));
+        }
+      }
+      start = end;
     }
   }
 
-  /** SPEC 3.4's ranking: best first. */
-  private int compareFragments(Fragment a, Fragment b) {
-    int c = Integer.compare(a.row.getInt(rankDatasetIdx), b.row.getInt(rankDatasetIdx));
-    if (c != 0) {
-      return c;
-    }
-    c = compareNullsLast(longOrNull(b.row, rankTimeIdx), longOrNull(a.row, rankTimeIdx));
-    if (c != 0) {
-      return c;
-    }
-    c = compareCodePoints(a.row.getString(datasetIdx), b.row.getString(datasetIdx));
-    if (c != 0) {
-      return c;
-    }
-    c = compareStringsNullsLast(recordId(a.row), recordId(b.row));
-    if (c != 0) {
-      return c;
-    }
-    c = compareStringsNullsLast(a.row.getString(batchIdx), b.row.getString(batchIdx));
-    if (c != 0) {
-      return c;
-    }
-    return compareCodePoints(a.canonical(), b.canonical());
+  private boolean sameRank(InternalRow a, InternalRow b) {
+    return a.getInt(rankDatasetIdx) == b.getInt(rankDatasetIdx)
+        && equal(a, b, rankTimeIdx, DataTypes.LongType)
+        && equal(a, b, datasetIdx, DataTypes.StringType)
+        && (recordIdIdx < 0 || equal(a, b, recordIdIdx, union.fields()[recordIdIdx].dataType()))
+        && equal(a, b, batchIdx, DataTypes.StringType);
   }
 
-  private String recordId(Row row) {
-    return recordIdIdx < 0 || row.isNullAt(recordIdIdx) ? null : String.valueOf(row.get(recordIdIdx));
-  }
-
-  private static Long longOrNull(Row row, int idx) {
-    return row.isNullAt(idx) ? null : row.getLong(idx);
-  }
-
-  /** Larger first when called as (b, a); a null time ranks after every time. */
-  private static int compareNullsLast(Long x, Long y) {
-    if (x == null || y == null) {
-      return x == null ? (y == null ? 0 : 1) : -1;
+  private static boolean equal(InternalRow a, InternalRow b, int idx, DataType type) {
+    if (a.isNullAt(idx) || b.isNullAt(idx)) {
+      return a.isNullAt(idx) && b.isNullAt(idx);
     }
-    return Long.compare(x, y);
+    return a.get(idx, type).equals(b.get(idx, type));
   }
 
-  private static int compareStringsNullsLast(String x, String y) {
-    if (x == null || y == null) {
-      return x == null ? (y == null ? 0 : 1) : -1;
+  private String canonical(InternalRow fragment) {
+    Object[] data = new Object[union.size()];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = fragment.isNullAt(i) ? null : fragment.get(i, union.fields()[i].dataType());
     }
-    return compareCodePoints(x, y);
+    Row row = (Row) CatalystTypeConverters.convertToScala(new GenericInternalRow(data), union);
+    StringBuilder out = new StringBuilder();
+    CanonicalJson.appendStruct(out, row, union);
+    return out.toString();
   }
 
   /** Code point order, which is also the order of the UTF-8 bytes Spark compares. */
@@ -344,108 +393,5 @@ public final class ProfileMerger implements Serializable {
       j += Character.charCount(b);
     }
     return Integer.compare(x.length() - i, y.length() - j);
-  }
-
-  // ---- Scala and Java collections
-
-  @SuppressWarnings("unchecked")
-  static Map<Object, Object> javaMap(Object scalaMap) {
-    return JavaConverters.mapAsJavaMap((scala.collection.Map<Object, Object>) scalaMap);
-  }
-
-  @SuppressWarnings("unchecked")
-  static List<Object> javaList(Object scalaSeq) {
-    return JavaConverters.seqAsJavaList((scala.collection.Seq<Object>) scalaSeq);
-  }
-
-  static Object scalaMap(Map<Object, Object> map) {
-    return JavaConverters.mapAsScalaMap(map);
-  }
-
-  static Object scalaSeq(List<Object> list) {
-    return JavaConverters.asScalaBuffer(list).toList();
-  }
-
-  /** Canonical JSON of a record: keys sorted at every level, nulls left out. Only its order matters. */
-  static final class CanonicalJson {
-    private CanonicalJson() {}
-
-    static void appendStruct(StringBuilder out, Row row, StructType type) {
-      TreeMap<String, Integer> byName = new TreeMap<>(ProfileMerger::compareCodePoints);
-      for (int i = 0; i < type.size(); i++) {
-        byName.put(type.fields()[i].name(), i);
-      }
-      out.append('{');
-      boolean first = true;
-      for (Map.Entry<String, Integer> e : byName.entrySet()) {
-        Object v = row.get(e.getValue());
-        if (v != null) {
-          out.append(first ? "" : ",");
-          first = false;
-          appendString(out, e.getKey());
-          out.append(':');
-          append(out, v, type.fields()[e.getValue()].dataType());
-        }
-      }
-      out.append('}');
-    }
-
-    static void append(StringBuilder out, Object v, DataType type) {
-      if (v == null) {
-        out.append("null");
-      } else if (type instanceof StructType s) {
-        appendStruct(out, (Row) v, s);
-      } else if (type instanceof ArrayType a) {
-        out.append('[');
-        boolean first = true;
-        for (Object item : javaList(v)) {
-          out.append(first ? "" : ",");
-          first = false;
-          append(out, item, a.elementType());
-        }
-        out.append(']');
-      } else if (type instanceof MapType m) {
-        TreeMap<String, Object> sorted = new TreeMap<>(ProfileMerger::compareCodePoints);
-        javaMap(v).forEach((k, value) -> {
-          if (value != null) {
-            sorted.put(String.valueOf(k), value);
-          }
-        });
-        out.append('{');
-        boolean first = true;
-        for (Map.Entry<String, Object> e : sorted.entrySet()) {
-          out.append(first ? "" : ",");
-          first = false;
-          appendString(out, e.getKey());
-          out.append(':');
-          append(out, e.getValue(), m.valueType());
-        }
-        out.append('}');
-      } else if (v instanceof String s) {
-        appendString(out, s);
-      } else if (v instanceof byte[] bytes) {
-        appendString(out, Base64.getEncoder().encodeToString(bytes));
-      } else if (v instanceof Timestamp || v instanceof Instant || v instanceof java.sql.Date
-          || v instanceof java.time.LocalDate) {
-        appendString(out, v.toString());
-      } else {
-        out.append(v);
-      }
-    }
-
-    private static void appendString(StringBuilder out, String s) {
-      out.append('"');
-      for (int i = 0; i < s.length(); i++) {
-        char ch = s.charAt(i);
-        if (ch == '"' || ch == '\\') {
-          out.append('\\').append(ch);
-        } else if (ch < 0x20) {
-          out.append(String.format("\\u%04x", (int) ch));
-        } else {
-          out.append(ch);
-        }
-      }
-      out.append('"');
-    }
   }
 }

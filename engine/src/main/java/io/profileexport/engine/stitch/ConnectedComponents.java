@@ -1,51 +1,68 @@
 package io.profileexport.engine.stitch;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import io.profileexport.engine.error.ExportErrors;
 import io.profileexport.engine.error.FailureCode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 /**
- * Connected components of an undirected graph on long node ids, by alternating large-star and small-star rounds
- * (Kiveris, Lattanzi, Mirrokni, Rastogi, Vassilvitskii, "Connected Components in MapReduce and Beyond", 2014). The
- * edge set stays connectivity-equivalent to the input; it has converged when it is a set of stars: every edge joins
- * a node to its component's smallest node. Each round is a few shuffles of the edge set, with no collect to the
- * driver. The components are deterministic: a component's id is its smallest node.
+ * Connected components of an undirected graph on long node ids, in the large-star / small-star family (Kiveris,
+ * Lattanzi, Mirrokni, Rastogi, Vassilvitskii, "Connected Components in MapReduce and Beyond", 2014), with union-find
+ * inside partitions. The edge set stays connectivity-equivalent to the input; it has converged when it is a set of
+ * stars, every edge joining a node to its component's smallest node. A component's id is its smallest node, so the
+ * result does not depend on partitioning.
+ *
+ * <p>A round is one Spark job with one shuffle: both directions of every edge are partitioned by their first node,
+ * so a partition holds the whole neighbourhood of each node it owns (what large-star reads), and a union-find over
+ * the partition's edges links every node it sees to the smallest node reachable inside the partition, which does
+ * what large-star and small-star do and more: with customer data, where most components are a few identities, one
+ * round links almost every component. The same pass checks whether its input was already a set of stars (a node with
+ * several smaller neighbours, or with smaller and larger ones, says it was not), so convergence costs no job of its
+ * own; the round after the last useful one only confirms it. Rounds are written out and read back by the caller's
+ * {@link Materializer}, which keeps the plan and the lineage one round long.
  */
 public final class ConnectedComponents {
-  /** Where round results are materialized so that the plan and the lineage stay short. */
-  public interface RoundStore {
-    Dataset<Row> materialize(Dataset<Row> edges, int round);
+  /**
+   * Writes a frame out and reads it back, cutting its plan and lineage: stitching's loop state and inputs go through
+   * it (the lake layer writes them under the run's staging).
+   */
+  public interface Materializer {
+    Dataset<Row> materialize(Dataset<Row> frame, String name);
   }
 
   /**
    * @param components (node, root) for every node that has an edge, roots included as (root, root)
-   * @param iterations rounds run, each a large-star and a small-star
+   * @param iterations rounds run, the confirming round included
    */
   public record Result(Dataset<Row> components, int iterations) {}
+
+  static final StructType EDGES = new StructType().add("hi", DataTypes.LongType, false)
+      .add("lo", DataTypes.LongType, false);
 
   private ConnectedComponents() {}
 
   /**
-   * @param edges columns {@code a}, {@code b} (longs, undirected; self-loops and duplicates allowed)
+   * @param edges columns {@code a}, {@code b} (longs, undirected; self-loops and duplicates allowed; no node may be
+   *     {@code Long.MIN_VALUE})
+   * @param partitions shuffle partitions of every round
    * @param maxIterations rounds allowed before failing with {@code STITCH_DID_NOT_CONVERGE}
    */
-  public static Result of(Dataset<Row> edges, int maxIterations, RoundStore store) {
+  public static Result of(Dataset<Row> edges, int partitions, int maxIterations, Materializer store) {
     Dataset<Row> current = edges.filter(col("a").notEqual(col("b")))
-        .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"))
-        .distinct();
+        .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
     int round = 0;
     while (true) {
       if (round == maxIterations) {
@@ -54,46 +71,73 @@ public final class ConnectedComponents {
             + " long chains of linked identities), then run the job again.", null);
       }
       round++;
-      // Each round is written out and read back: the plan and the lineage stay one round long, instead of
-      // growing with every round (Spark's analysis of a growing plan soon dominates the round itself).
-      Dataset<Row> next = store.materialize(smallStar(largeStar(current)), round);
-      current = next;
-      if (isStarForest(next)) {
+      LongAccumulator violations = edges.sparkSession().sparkContext().longAccumulator("stitch-round-" + round);
+      Dataset<Row> next = store.materialize(round(current, partitions, violations), "round-" + round);
+      if (violations.value() == 0) {
+        // This round's input was already a set of stars: the components.
+        current = next;
         break;
       }
+      current = next;
     }
     Dataset<Row> components = current.select(col("hi").as("node"), col("lo").as("root"))
-        .union(current.select(col("lo").as("node"), col("lo").as("root")).distinct());
+        .union(current.select(col("lo").as("node"), col("lo").as("root")))
+        .distinct();
     return new Result(components, round);
   }
 
-  /** For each node u, every larger neighbour is linked to the smallest node of u's closed neighbourhood. */
-  static Dataset<Row> largeStar(Dataset<Row> edges) {
+  /** One round: edges (hi, lo) in, star edges (node, smallest reachable node in its partition) out. */
+  static Dataset<Row> round(Dataset<Row> edges, int partitions, LongAccumulator violations) {
     Dataset<Row> both = edges.select(col("hi").as("u"), col("lo").as("v"))
-        .union(edges.select(col("lo").as("u"), col("hi").as("v")));
-    WindowSpec byNode = Window.partitionBy(col("u"));
-    // No distinct here: small-star's window takes duplicates, and its own distinct removes them.
-    return both.withColumn("m", least(col("u"), min(col("v")).over(byNode)))
-        .filter(col("v").gt(col("u")))
-        .select(col("v").as("hi"), col("m").as("lo"));
+        .union(edges.select(col("lo").as("u"), col("hi").as("v")))
+        .repartition(partitions, col("u"));
+    MapPartitionsFunction<Row, Row> unionFind = rows -> linkPartition(rows, violations);
+    return both.mapPartitions(unionFind, Encoders.row(EDGES));
   }
 
-  /** For each node u, u and its smaller neighbours are linked to the smallest of them. */
-  static Dataset<Row> smallStar(Dataset<Row> edges) {
-    Dataset<Row> withMin = edges.withColumn("m", min(col("lo")).over(Window.partitionBy(col("hi"))));
-    return withMin.select(col("lo").as("hi"), col("m").as("lo")).filter(col("hi").notEqual(col("lo")))
-        .union(withMin.select(col("hi").as("hi"), col("m").as("lo")))
-        .distinct();
-  }
-
-  /** Whether every node is either a root (no smaller neighbour) or has exactly one neighbour, a root. */
-  static boolean isStarForest(Dataset<Row> edges) {
-    Dataset<Row> roles = edges.select(col("hi").as("n"), lit(1).as("child"), lit(0).as("parent"))
-        .union(edges.select(col("lo").as("n"), lit(0).as("child"), lit(1).as("parent")));
-    Row violations = roles.groupBy(col("n"))
-        .agg(sum(col("child")).as("parents"), max(col("parent")).as("isParent"))
-        .agg(count(when(col("parents").gt(1).or(col("parents").geq(1).and(col("isParent").equalTo(1))), 1)))
-        .first();
-    return violations.getLong(0) == 0;
+  /**
+   * Union-find over one partition's edges (u, v), u owned by the partition. Counts in {@code violations} the owned
+   * nodes that show the input is not a set of stars, and returns (node, root) for every node seen but the roots.
+   */
+  static Iterator<Row> linkPartition(Iterator<Row> rows, LongAccumulator violations) {
+    LongUnionFind sets = new LongUnionFind(1 << 12);
+    // Per owned node: its one smaller neighbour, or MANY; and whether it has a larger one.
+    LongLongMap smaller = new LongLongMap(1 << 12);
+    LongLongMap larger = new LongLongMap(1 << 12);
+    final long many = Long.MAX_VALUE;
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      long u = r.getLong(0);
+      long v = r.getLong(1);
+      sets.union(u, v);
+      if (v < u) {
+        long seen = smaller.get(u);
+        if (seen == LongLongMap.ABSENT) {
+          smaller.put(u, v);
+        } else if (seen != v) {
+          smaller.put(u, many);
+        }
+      } else if (v > u) {
+        larger.put(u, 1);
+      }
+    }
+    long bad = 0;
+    for (long u : smaller.keys()) {
+      if (smaller.get(u) == many || larger.get(u) != LongLongMap.ABSENT) {
+        bad++;
+      }
+    }
+    if (bad > 0) {
+      violations.add(bad);
+    }
+    long[] nodes = sets.nodes();
+    List<Row> out = new ArrayList<>(nodes.length);
+    for (long node : nodes) {
+      long root = sets.find(node);
+      if (root != node) {
+        out.add(RowFactory.create(node, root));
+      }
+    }
+    return out.iterator();
   }
 }

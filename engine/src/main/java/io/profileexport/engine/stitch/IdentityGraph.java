@@ -41,27 +41,21 @@ public final class IdentityGraph {
   private IdentityGraph() {}
 
   /**
+   * @param members the {@link SystemColumns#IDENTITIES} of every taking-part record and event: the graph
    * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
-   *     {@link SystemColumns#PRIMARY}, skipped rows already removed
+   *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
-  public static Stitched stitch(Dataset<Row> records, Dataset<Row> events, int maxIdentitiesPerGraph,
-      int maxIterations, ConnectedComponents.RoundStore store, IdentityIds.Hash hash, String runName, Clock clock) {
+  public static Stitched stitch(Dataset<Row> members, Dataset<Row> records, Dataset<Row> events,
+      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
+      String runName, Clock clock) {
     long start = clock.millis();
-    Dataset<Row> members = records.select(col(SystemColumns.IDENTITIES))
-        .union(events.select(col(SystemColumns.IDENTITIES)));
-    Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
-        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
-    IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
-
-    Column idArray = array_sort(array_distinct(transform(col(SystemColumns.IDENTITIES),
-        i -> ids.idOf(i.getField("nsKey"), i.getField("id")))));
+    Links links = links(members, hash, store, runName);
+    IdentityIds ids = links.ids();
+    Column idArray = links.idArray();
     Observation linked = new Observation("links-" + runName);
-    Dataset<Row> edges = members.select(idArray.as("ids"))
-        .filter(size(col("ids")).gt(1))
-        .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
-        .distinct()
-        .observe(linked, count(lit(1)).as("links"));
-    ConnectedComponents.Result result = ConnectedComponents.of(edges, maxIterations, store);
+    Dataset<Row> edges = links.edges().observe(linked, count(lit(1)).as("links"));
+    int partitions = Math.max(2, records.sparkSession().sparkContext().defaultParallelism());
+    ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
 
     Observation sized = new Observation("components-" + runName);
     Dataset<Row> sizes = result.components().groupBy(col("root")).agg(count(lit(1)).as("size"))
@@ -89,6 +83,29 @@ public final class IdentityGraph {
     }
     return new Stitched(keyed(records, idArray, membership, maxIdentitiesPerGraph),
         keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics);
+  }
+
+  /**
+   * The identity graph's edges: for each record and event, a link from its smallest identity id to each of its
+   * other identities (a star, which links them all), deduplicated.
+   *
+   * @param idArray a row's distinct identity ids, sorted
+   */
+  public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges) {}
+
+  public static Links links(Dataset<Row> graphMembers, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
+      String runName) {
+    // Written once: the identities and the edges both read it, and reading the inputs again would cost more.
+    Dataset<Row> members = store.materialize(graphMembers.select(col(SystemColumns.IDENTITIES)), "members");
+    Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
+        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
+    IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
+    Column idArray = ids.sortedIds(col(SystemColumns.IDENTITIES));
+    Dataset<Row> edges = members.select(idArray.as("ids"))
+        .filter(size(col("ids")).gt(1))
+        .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
+        .distinct();
+    return new Links(ids, idArray, edges);
   }
 
   /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */

@@ -1,42 +1,49 @@
 package io.profileexport.engine.stitch;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.map;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.xxhash64;
+import static org.apache.spark.sql.functions.udf;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BinaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.catalyst.expressions.XXH64;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.Platform;
+import scala.collection.JavaConverters;
 
 /**
  * Exact 64-bit ids for identities (nsKey, id): a non-negative 64-bit hash, except for the identities whose hash
  * collides with another identity's, which get negative ids assigned in the sorted order of their keys. Colliding
- * hashes are found with one aggregation over the distinct identities; the colliding keys (almost always none) are the
- * only thing brought to the driver. The ids depend only on the identities, not on partitioning.
+ * hashes are found with one aggregation over the identities; the colliding keys (almost always none) are the only
+ * thing brought to the driver. The ids depend only on the identities, not on partitioning.
  */
 public final class IdentityIds implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The hash of an identity; tests plug in a tiny one to force collisions. */
-  public interface Hash extends BinaryOperator<Column>, Serializable {}
+  /** The hash of an identity; tests plug in a tiny one to force collisions. Must never return Long.MIN_VALUE. */
+  public interface Hash extends Serializable {
+    long of(String nsKey, String id);
+  }
 
-  /** The default: xxhash64 of (nsKey, id) without its sign bit. */
-  public static final Hash XXHASH = (nsKey, id) -> xxhash64(nsKey, id).bitwiseAND(lit(Long.MAX_VALUE));
+  /** The default: XXH64 of the UTF-8 bytes of nsKey, a NUL and id, without its sign bit. */
+  public static final Hash XXHASH = (nsKey, id) -> {
+    byte[] bytes = (nsKey + '\u0000' + id).getBytes(StandardCharsets.UTF_8);
+    return XXH64.hashUnsafeBytes(bytes, Platform.BYTE_ARRAY_OFFSET, bytes.length, 42L) & Long.MAX_VALUE;
+  };
 
   private final Hash hash;
   private final Map<String, Long> collided;
@@ -54,9 +61,11 @@ public final class IdentityIds implements Serializable {
    * @param observation name for the count of distinct hashes (the only action runs here)
    */
   public static IdentityIds of(Dataset<Row> identities, Hash hash, String observation) {
+    Column hashed = udf((UDF2<String, String, Long>) hash::of, DataTypes.LongType)
+        .apply(col("nsKey"), col("id"));
     Observation counted = new Observation(observation);
     Dataset<Row> byHash = identities
-        .groupBy(hash.apply(col("nsKey"), col("id")).as("h"))
+        .groupBy(hashed.as("h"))
         .agg(min(struct(col("nsKey"), col("id"))).as("lo"), max(struct(col("nsKey"), col("id"))).as("hi"))
         .observe(counted, count(lit(1)).as("hashes"));
     List<Long> collidingHashes = new ArrayList<>();
@@ -64,11 +73,11 @@ public final class IdentityIds implements Serializable {
       collidingHashes.add(r.getLong(0));
     }
     Object observed = awaited(counted).get("hashes");
-    long hashes = observed == null ? 0 : (Long) observed;
+    long distinct = observed == null ? 0 : (Long) observed;
     Map<String, Long> collided = new TreeMap<>();
     if (!collidingHashes.isEmpty()) {
       List<String> keys = new ArrayList<>();
-      for (Row r : identities.filter(hash.apply(col("nsKey"), col("id")).isin(collidingHashes.toArray()))
+      for (Row r : identities.filter(hashed.isin(collidingHashes.toArray()))
           .select(col("nsKey"), col("id")).distinct().collectAsList()) {
         keys.add(key(r.getString(0), r.getString(1)));
       }
@@ -77,9 +86,9 @@ public final class IdentityIds implements Serializable {
       for (String k : keys) {
         collided.put(k, next--);
       }
-      hashes += keys.size() - collidingHashes.size();
+      distinct += keys.size() - collidingHashes.size();
     }
-    return new IdentityIds(hash, collided, hashes);
+    return new IdentityIds(hash, collided, distinct);
   }
 
   private static Map<String, Object> awaited(Observation observation) {
@@ -95,18 +104,25 @@ public final class IdentityIds implements Serializable {
     return nsKey + '\u0000' + id;
   }
 
-  /** The id of the identity (nsKey, id) as a column. */
-  public Column idOf(Column nsKey, Column id) {
-    Column hashed = hash.apply(nsKey, id);
-    if (collided.isEmpty()) {
-      return hashed;
-    }
-    List<Column> entries = new ArrayList<>();
-    collided.forEach((k, v) -> {
-      entries.add(lit(k));
-      entries.add(lit(v));
-    });
-    return coalesce(element_at(map(entries.toArray(new Column[0])), concat(nsKey, lit("\u0000"), id)), hashed);
+  public long idOf(String nsKey, String id) {
+    Long special = collided.isEmpty() ? null : collided.get(key(nsKey, id));
+    return special != null ? special : hash.of(nsKey, id);
+  }
+
+  /** The distinct ids of an array of identities {nsKey, id}, sorted: a record's or event's place in the graph. */
+  public Column sortedIds(Column identities) {
+    IdentityIds self = this;
+    return udf((UDF1<scala.collection.Seq<Row>, long[]>) rows -> {
+      if (rows == null) {
+        return new long[0];
+      }
+      List<Row> list = JavaConverters.seqAsJavaList(rows);
+      long[] ids = new long[list.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = self.idOf(list.get(i).getString(0), list.get(i).getString(1));
+      }
+      return java.util.Arrays.stream(ids).sorted().distinct().toArray();
+    }, DataTypes.createArrayType(DataTypes.LongType, false)).apply(identities);
   }
 
   public long distinctIdentities() {

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.profileexport.engine.error.FailureCode;
 import io.profileexport.engine.error.JobFailedException;
-import io.profileexport.engine.lake.StagedRounds;
+import io.profileexport.engine.lake.StagedFrames;
 import io.profileexport.engine.testing.Frames;
 import io.profileexport.engine.testing.SharedSpark;
 import java.nio.file.Path;
@@ -75,8 +75,10 @@ class IdentityGraphTest {
 
   IdentityGraph.Stitched stitch(List<String> records, List<String> events, int maxIdentities, int maxIterations,
       IdentityIds.Hash hash) {
-    return IdentityGraph.stitch(rows(records), events.isEmpty() ? rows(List.of()).limit(0) : rows(events),
-        maxIdentities, maxIterations, new StagedRounds(SharedSpark.session(),
+    Dataset<Row> recordRows = rows(records);
+    Dataset<Row> eventRows = events.isEmpty() ? rows(List.of()).limit(0) : rows(events);
+    Dataset<Row> members = recordRows.select(col("__pe_identities")).union(eventRows.select(col("__pe_identities")));
+    return IdentityGraph.stitch(members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
             new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())), hash, "test",
         Clock.systemUTC());
   }
@@ -159,7 +161,7 @@ class IdentityGraphTest {
       path.add(row("n" + i, "x:" + i, "x:" + (i + 1)));
     }
     // Ids in path order are the worst case for label propagation; large/small-star needs O(log n) rounds.
-    IdentityIds.Hash ordered = (ns, id) -> id.cast("long");
+    IdentityIds.Hash ordered = (ns, id) -> Long.parseLong(id);
     IdentityGraph.Stitched s = stitch(path, List.of(), 1000, 50, ordered);
     assertEquals(1, profiles(s).size(), "one component");
     long rounds = s.metrics().get("stitchIterations").asLong();
@@ -174,7 +176,7 @@ class IdentityGraphTest {
   @Test
   void collidingHashesStillGiveExactComponents() {
     // A hash with three values: most identities collide; the components must not merge because of it.
-    IdentityIds.Hash tiny = (ns, id) -> pmod(xxhash64(ns, id), lit(3L));
+    IdentityIds.Hash tiny = (ns, id) -> Math.floorMod(IdentityIds.XXHASH.of(ns, id), 3L);
     List<String> records = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       records.add(row("a" + i, "ecid:a" + i, "email:a" + i + "@x"));

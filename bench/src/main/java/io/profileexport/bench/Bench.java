@@ -1,0 +1,299 @@
+package io.profileexport.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.profileexport.engine.Export;
+import io.profileexport.engine.ExportPlan;
+import io.profileexport.engine.ExportPlanner;
+import io.profileexport.engine.ExportResult;
+import io.profileexport.engine.lake.Catalog;
+import io.profileexport.engine.lake.InputFrames;
+import io.profileexport.engine.lake.LakeFileSystem;
+import io.profileexport.engine.lake.StagedFrames;
+import io.profileexport.engine.model.BatchRecord;
+import io.profileexport.engine.model.DatasetRecord;
+import io.profileexport.engine.model.Json;
+import io.profileexport.engine.select.Projection;
+import io.profileexport.engine.settings.LakeSettings;
+import io.profileexport.engine.stitch.ConnectedComponents;
+import io.profileexport.engine.stitch.IdentityGraph;
+import io.profileexport.engine.stitch.IdentityIds;
+import io.profileexport.jobs.SparkSessions;
+import io.profileexport.jobs.generate.LakeGenerator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.graphx.Edge;
+import org.apache.spark.graphx.Graph;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * The benchmark harness behind {@code scripts/bench}: in one JVM and one SparkSession (its start excluded from every
+ * time), (1) our stitching against GraphX ConnectedComponents on the same identity graph, checking both give the same
+ * partition of identities; (2) the whole export against the ceiling case on the same input files; (3) the export's
+ * per-profile cost at 1x against 0.3x. Prints the results as JSON on stdout.
+ *
+ * <p>Arguments: {@code stitchLake scaleLake smallLake workDir}, lakes made by {@code profile-export generate}.
+ */
+public final class Bench {
+  private final SparkSession spark;
+  private final Path work;
+
+  private Bench(SparkSession spark, Path work) {
+    this.spark = spark;
+    this.work = work;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 4) {
+      System.err.println("usage: Bench STITCH_LAKE SCALE_LAKE SMALL_LAKE WORK_DIR");
+      System.exit(2);
+    }
+    SparkSession spark = SparkSessions.create(Optional.empty(), Map.of());
+    Bench bench = new Bench(spark, Path.of(args[3]));
+    ObjectNode out = Json.object();
+    out.put("sparkMaster", spark.sparkContext().master());
+    out.put("defaultParallelism", spark.sparkContext().defaultParallelism());
+    out.set("stitching", bench.stitching(args[0]));
+    ObjectNode scale = bench.exportAgainstCeiling(args[1]);
+    out.set("export", scale);
+    ObjectNode small = bench.exportOnly(args[2]);
+    out.set("exportSmall", small);
+    double perProfileLarge = scale.get("exportMs").asDouble() / scale.get("profiles").asDouble();
+    double perProfileSmall = small.get("exportMs").asDouble() / small.get("profiles").asDouble();
+    out.put("perProfileCostRatio", round(perProfileLarge / perProfileSmall));
+    System.out.println(Json.pretty(out));
+    spark.stop();
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private Catalog catalog(String lake) {
+    return new Catalog(LakeFileSystem.open(lake, spark.sparkContext().hadoopConfiguration()));
+  }
+
+  private static long seedOf(Catalog catalog) {
+    String id = catalog.datasets().get(0).id();
+    return Long.parseUnsignedLong(id.substring(0, 16), 16);
+  }
+
+  // ---- 1. stitching against GraphX
+
+  private ObjectNode stitching(String lake) throws IOException {
+    Catalog catalog = catalog(lake);
+    LakeSettings settings = LakeSettings.defaults();
+    InputFrames inputs = new InputFrames(spark, catalog);
+    List<DatasetRecord> profiles = new ArrayList<>();
+    List<DatasetRecord> events = new ArrayList<>();
+    for (DatasetRecord d : catalog.datasets()) {
+      if (d.profileEnabled() && d.datasetClass() == io.profileexport.engine.model.DatasetClass.PROFILE) {
+        profiles.add(d);
+      } else if (d.profileEnabled()) {
+        events.add(d);
+      }
+    }
+    StructType profileUnion = profiles.get(0).sparkSchema().orElseThrow();
+    StructType eventUnion = events.isEmpty() ? new StructType() : events.get(0).sparkSchema().orElseThrow();
+    for (DatasetRecord d : profiles) {
+      profileUnion = io.profileexport.engine.merge.UnionSchema.union(List.of(
+          new io.profileexport.engine.merge.UnionSchema.Source("u", profileUnion),
+          new io.profileexport.engine.merge.UnionSchema.Source(d.id(), d.dataSchema().orElseThrow())));
+    }
+    Dataset<Row> records = Export.takingPart(Export.withIdentities(inputs.read(profiles, profileUnion),
+        settings.blockedIdentityValues(), null));
+    Dataset<Row> eventRows = Export.takingPart(Export.withIdentities(inputs.read(events, eventUnion),
+        settings.blockedIdentityValues(), null));
+    IdentityGraph.Links links = IdentityGraph.links(records.select(col("__pe_identities"))
+        .union(eventRows.select(col("__pe_identities"))), IdentityIds.XXHASH, new StagedFrames(spark,
+        new org.apache.hadoop.fs.Path(work.resolve("members").toUri())), "bench");
+    String edgesPath = work.resolve("edges").toString();
+    links.edges().write().mode(SaveMode.Overwrite).parquet(edgesPath);
+    Dataset<Row> edges = spark.read().parquet(edgesPath);
+    long edgeCount = edges.count();
+
+    long[] ours = new long[2];
+    long[] graphx = new long[2];
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long t0 = System.nanoTime();
+      ConnectedComponents.Result result = ConnectedComponents.of(edges, spark.sparkContext().defaultParallelism(), 100, new StagedFrames(spark,
+          new org.apache.hadoop.fs.Path(work.resolve("rounds-" + attempt).toUri())));
+      result.components().write().mode(SaveMode.Overwrite).parquet(work.resolve("ours").toString());
+      ours[attempt] = (System.nanoTime() - t0) / 1_000_000;
+      System.err.println("ours: " + ours[attempt] + " ms in " + result.iterations() + " rounds");
+
+      t0 = System.nanoTime();
+      graphxComponents(edges).write().mode(SaveMode.Overwrite).parquet(work.resolve("graphx").toString());
+      graphx[attempt] = (System.nanoTime() - t0) / 1_000_000;
+      System.err.println("graphx: " + graphx[attempt] + " ms");
+    }
+    Dataset<Row> mine = spark.read().parquet(work.resolve("ours").toString());
+    Dataset<Row> theirs = spark.read().parquet(work.resolve("graphx").toString());
+    long nodes = mine.count();
+    long differing = mine.join(theirs, "node").filter(col("root").notEqual(col("cc"))).count();
+    long missing = mine.join(theirs, mine.col("node").equalTo(theirs.col("node")), "full_outer")
+        .filter(mine.col("node").isNull().or(theirs.col("node").isNull())).count();
+
+    ObjectNode out = Json.object();
+    out.put("profiles", LakeGeneratorSummary.profilesOf(catalog));
+    out.put("identitiesWithLinks", nodes);
+    out.put("links", edgeCount);
+    out.put("components", mine.select("root").distinct().count());
+    out.put("oursMs", Math.min(ours[0], ours[1]));
+    out.put("graphxMs", Math.min(graphx[0], graphx[1]));
+    out.put("speedup", round((double) Math.min(graphx[0], graphx[1]) / Math.min(ours[0], ours[1])));
+    out.put("identicalComponents", differing == 0 && missing == 0);
+    out.put("differingNodes", differing + missing);
+    return out;
+  }
+
+  /** GraphX's connected components of the same edges, labelled like ours by the smallest node of each. */
+  private Dataset<Row> graphxComponents(Dataset<Row> edges) {
+    ClassTag<Integer> tag = ClassTag$.MODULE$.apply(Integer.class);
+    JavaRDD<Edge<Integer>> edgeRdd = edges.javaRDD().map(r -> new Edge<>(r.getLong(0), r.getLong(1), 0));
+    Graph<Integer, Integer> graph = Graph.fromEdges(edgeRdd.rdd(), 0, StorageLevel.MEMORY_AND_DISK(),
+        StorageLevel.MEMORY_AND_DISK(), tag, tag);
+    Graph<Object, Integer> components = org.apache.spark.graphx.lib.ConnectedComponents.run(graph, tag, tag);
+    JavaRDD<Row> vertices = components.vertices().toJavaRDD()
+        .map(t -> RowFactory.create((Long) t._1(), (Long) t._2()));
+    return spark.createDataFrame(vertices, new StructType().add("node", DataTypes.LongType)
+        .add("cc", DataTypes.LongType));
+  }
+
+  // ---- 2. the export against the ceiling case
+
+  private ExportPlan plan(Catalog catalog) {
+    long seed = seedOf(catalog);
+    String request = ("{'fields':'person.name,personalEmail.address,segmentMembership.ups,identityMap.ECID',"
+        + "'mergePolicy':{'id':'gen-pdg-latest'},'filter':{'segments':[{'segmentId':'segment-3'},"
+        + "{'segmentId':'segment-7','status':['exited']},{'segmentId':'segment-11','segmentNs':'aam'}]},"
+        + "'destination':{'datasetId':'" + LakeGenerator.destinationId(seed) + "'},"
+        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"');
+    try {
+      return ExportPlanner.plan(Json.MAPPER.readTree(request), catalog, LakeSettings.defaults());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Job ids unique to this bench run, so no staging of an earlier run is in the way. */
+  private long jobIds = System.currentTimeMillis() % 1_000_000_000L;
+
+  private ExportResult export(Catalog catalog, ExportPlan plan) {
+    long job = jobIds++;
+    return new Export(spark, catalog, Clock.systemUTC()).run(plan, new Export.Run(job, 1,
+        List.of(String.format("%032x", job)), 0), step -> { });
+  }
+
+  private ObjectNode exportOnly(String lake) {
+    Catalog catalog = catalog(lake);
+    ExportPlan plan = plan(catalog);
+    export(catalog, plan); // warm-up: the first run pays for code generation and class loading
+    long t0 = System.nanoTime();
+    ExportResult result = export(catalog, plan);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    ObjectNode out = Json.object();
+    out.put("profiles", LakeGeneratorSummary.profilesOf(catalog));
+    out.put("recordsRead", result.extensions().get("recordsRead").asLong());
+    out.put("exportedRows", result.exportedProfiles());
+    out.put("exportMs", ms);
+    out.set("stitch", result.extensions());
+    return out;
+  }
+
+  private ObjectNode exportAgainstCeiling(String lake) {
+    ObjectNode out = exportOnly(lake);
+    Catalog catalog = catalog(lake);
+    ExportPlan plan = plan(catalog);
+    long rows = out.get("exportedRows").asLong();
+    long total = out.get("recordsRead").asLong();
+    long best = Long.MAX_VALUE;
+    long written = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long t0 = System.nanoTime();
+      written = ceiling(catalog, plan, rows, total, attempt);
+      best = Math.min(best, (System.nanoTime() - t0) / 1_000_000);
+    }
+    out.put("ceilingMs", best);
+    out.put("ceilingRows", written);
+    out.put("exportToCeilingRatio", round(out.get("exportMs").asDouble() / best));
+    return out;
+  }
+
+  /**
+   * The ceiling: read the same columns of the same input files the export reads (profile records and, for pdg,
+   * events) and write about as many rows of the output schema, with no join and no aggregation. Rows are kept by a
+   * hash of their id, so the count is close to the export's, not equal.
+   */
+  private long ceiling(Catalog catalog, ExportPlan plan, long rows, long total, int attempt) {
+    InputFrames inputs = new InputFrames(spark, catalog);
+    StructType output = Projection.outputSchema(plan.profileUnion(), plan.profileSelection());
+    Dataset<Row> records = inputs.read(plan.profileDatasets(), plan.profileUnion());
+    // The same projection as the export's, on each record as read: no identity work, no join, no merge.
+    Dataset<Row> kept = Projection.project(records
+        .filter(col("segmentMembership").isNotNull().and(col("identityMap").isNotNull())
+            .and(pmod(xxhash64(col("_id")), lit(total)).lt(rows))), plan.profileUnion(), plan.profileSelection());
+    Dataset<Row> events = inputs.read(plan.eventDatasets(), plan.eventUnion());
+    List<Column> nulls = new ArrayList<>();
+    for (String name : output.fieldNames()) {
+      nulls.add(lit(null).cast(output.apply(name).dataType()).as(name));
+    }
+    Dataset<Row> noEvents = events.filter(size(col("identityMap")).lt(0)).select(nulls.toArray(new Column[0]));
+    String path = work.resolve("ceiling-" + attempt).toString();
+    kept.union(noEvents).write().mode(SaveMode.Overwrite).parquet(path);
+    long written = 0;
+    try (var files = Files.list(Path.of(path))) {
+      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+        written += io.profileexport.engine.write.DataFiles.parquetRecords(catalog.files(),
+            new org.apache.hadoop.fs.Path(f.toUri()));
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return written;
+  }
+
+  /** Reads the generator's summary facts back from the lake's records. */
+  static final class LakeGeneratorSummary {
+    private LakeGeneratorSummary() {}
+
+    /** People in a generated lake: its first profile dataset holds one record per person. */
+    static long profilesOf(Catalog catalog) {
+      DatasetRecord first = catalog.datasets().get(0);
+      return catalog.visibleBatches(first.id()).stream().mapToLong(BatchRecord::recordCount).sum();
+    }
+  }
+
+  static void write(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+  }
+
+  static Map<String, Object> map() {
+    return new LinkedHashMap<>();
+  }
+}
