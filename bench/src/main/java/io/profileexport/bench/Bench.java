@@ -140,7 +140,8 @@ public final class Bench {
     long[] graphx = new long[2];
     for (int attempt = 0; attempt < 2; attempt++) {
       long t0 = System.nanoTime();
-      ConnectedComponents.Result result = ConnectedComponents.of(edges, spark.sparkContext().defaultParallelism(), 100, new StagedFrames(spark,
+      ConnectedComponents.Result result = ConnectedComponents.of(edges, IdentityGraph.tasksFor(
+          links.ids().distinctIdentities(), IdentityGraph.IDENTITIES_PER_TASK), 100, new StagedFrames(spark,
           new org.apache.hadoop.fs.Path(work.resolve("rounds-" + attempt).toUri())));
       result.components().write().mode(SaveMode.Overwrite).parquet(work.resolve("ours").toString());
       ours[attempt] = (System.nanoTime() - t0) / 1_000_000;

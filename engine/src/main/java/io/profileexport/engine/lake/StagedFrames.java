@@ -1,6 +1,7 @@
 package io.profileexport.engine.lake;
 
 import io.profileexport.engine.stitch.ConnectedComponents;
+import io.profileexport.engine.write.DataFiles;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,6 +24,19 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
 
   public static StagedFrames forRun(SparkSession spark, Catalog catalog, long jobId, long epoch) {
     return new StagedFrames(spark, new Path(catalog.layout().runStaging(jobId, epoch), "stitch"));
+  }
+
+  @Override
+  public long rows(String name) {
+    Path dir = new Path(folder, name);
+    LakeFileSystem files = LakeFileSystem.open(dir.toString(), spark.sparkContext().hadoopConfiguration());
+    long rows = 0;
+    for (org.apache.hadoop.fs.FileStatus f : files.list(dir)) {
+      if (DataFiles.isDataFile(f.getPath().getName())) {
+        rows += DataFiles.parquetRecords(files, f.getPath());
+      }
+    }
+    return rows;
   }
 
   @Override

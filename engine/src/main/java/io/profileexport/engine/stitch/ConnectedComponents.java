@@ -6,14 +6,12 @@ import static org.apache.spark.sql.functions.least;
 
 import io.profileexport.engine.error.ExportErrors;
 import io.profileexport.engine.error.FailureCode;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import io.profileexport.engine.InternalRowFrames;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
@@ -25,7 +23,8 @@ import org.apache.spark.util.LongAccumulator;
  * stars, every edge joining a node to its component's smallest node. A component's id is its smallest node, so the
  * result does not depend on partitioning.
  *
- * <p>A round is one Spark job with one shuffle: both directions of every edge are partitioned by their first node,
+ * <p>A graph whose identities fit one task is solved by one union-find pass over all its edges. A larger one is
+ * split into partitions and iterated; a round is one Spark job with one shuffle: both directions of every edge are partitioned by their first node,
  * so a partition holds the whole neighbourhood of each node it owns (what large-star reads), and a union-find over
  * the partition's edges links every node it sees to the smallest node reachable inside the partition, which does
  * what large-star and small-star do and more: with customer data, where most components are a few identities, one
@@ -41,6 +40,9 @@ public final class ConnectedComponents {
    */
   public interface Materializer {
     Dataset<Row> materialize(Dataset<Row> frame, String name);
+
+    /** Rows of a frame materialized under {@code name}, from the written files' metadata. */
+    long rows(String name);
   }
 
   /**
@@ -51,6 +53,8 @@ public final class ConnectedComponents {
 
   static final StructType EDGES = new StructType().add("hi", DataTypes.LongType, false)
       .add("lo", DataTypes.LongType, false);
+  static final StructType COMPONENTS = new StructType().add("node", DataTypes.LongType, false)
+      .add("root", DataTypes.LongType, false);
 
   private ConnectedComponents() {}
 
@@ -61,6 +65,13 @@ public final class ConnectedComponents {
    * @param maxIterations rounds allowed before failing with {@code STITCH_DID_NOT_CONVERGE}
    */
   public static Result of(Dataset<Row> edges, int partitions, int maxIterations, Materializer store) {
+    if (partitions == 1) {
+      // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
+      // Coalescing reads every input partition in the one task, without a shuffle.
+      Dataset<Row> all = edges.select(col("a"), col("b")).coalesce(1);
+      return new Result(store.materialize(InternalRowFrames.mapPartitions(all, COMPONENTS,
+          ConnectedComponents::componentsOfPartition), "components"), 1);
+    }
     Dataset<Row> current = edges.filter(col("a").notEqual(col("b")))
         .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
     int round = 0;
@@ -91,22 +102,68 @@ public final class ConnectedComponents {
     Dataset<Row> both = edges.select(col("hi").as("u"), col("lo").as("v"))
         .union(edges.select(col("lo").as("u"), col("hi").as("v")))
         .repartition(partitions, col("u"));
-    MapPartitionsFunction<Row, Row> unionFind = rows -> linkPartition(rows, violations);
-    return both.mapPartitions(unionFind, Encoders.row(EDGES));
+    return InternalRowFrames.mapPartitions(both, EDGES, rows -> linkPartition(rows, violations));
+  }
+
+  /** Union-find over every edge (a, b) of the partition: (node, root) for every node, roots included. */
+  static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
+    LongUnionFind sets = new LongUnionFind(1 << 16);
+    while (rows.hasNext()) {
+      InternalRow r = rows.next();
+      sets.union(r.getLong(0), r.getLong(1));
+    }
+    return pairs(sets, /* withRoots */ true);
+  }
+
+  /**
+   * (node, root) for every node of {@code sets}, made as they are consumed; the row is reused, as Spark copies
+   * each row it takes from a partition function.
+   */
+  private static Iterator<InternalRow> pairs(LongUnionFind sets, boolean withRoots) {
+    long[] nodes = sets.nodes();
+    GenericInternalRow row = new GenericInternalRow(2);
+    return new Iterator<>() {
+      private int next = advance(0);
+
+      private int advance(int from) {
+        int i = from;
+        while (i < nodes.length && !withRoots && sets.find(nodes[i]) == nodes[i]) {
+          i++;
+        }
+        return i;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return next < nodes.length;
+      }
+
+      @Override
+      public InternalRow next() {
+        if (next >= nodes.length) {
+          throw new java.util.NoSuchElementException();
+        }
+        long node = nodes[next];
+        row.update(0, node);
+        row.update(1, sets.find(node));
+        next = advance(next + 1);
+        return row;
+      }
+    };
   }
 
   /**
    * Union-find over one partition's edges (u, v), u owned by the partition. Counts in {@code violations} the owned
    * nodes that show the input is not a set of stars, and returns (node, root) for every node seen but the roots.
    */
-  static Iterator<Row> linkPartition(Iterator<Row> rows, LongAccumulator violations) {
+  static Iterator<InternalRow> linkPartition(Iterator<InternalRow> rows, LongAccumulator violations) {
     LongUnionFind sets = new LongUnionFind(1 << 12);
     // Per owned node: its one smaller neighbour, or MANY; and whether it has a larger one.
     LongLongMap smaller = new LongLongMap(1 << 12);
     LongLongMap larger = new LongLongMap(1 << 12);
     final long many = Long.MAX_VALUE;
     while (rows.hasNext()) {
-      Row r = rows.next();
+      InternalRow r = rows.next();
       long u = r.getLong(0);
       long v = r.getLong(1);
       sets.union(u, v);
@@ -130,14 +187,6 @@ public final class ConnectedComponents {
     if (bad > 0) {
       violations.add(bad);
     }
-    long[] nodes = sets.nodes();
-    List<Row> out = new ArrayList<>(nodes.length);
-    for (long node : nodes) {
-      long root = sets.find(node);
-      if (root != node) {
-        out.add(RowFactory.create(node, root));
-      }
-    }
-    return out.iterator();
+    return pairs(sets, /* withRoots */ false);
   }
 }

@@ -34,6 +34,11 @@ import org.apache.spark.sql.Row;
  */
 public final class IdentityGraph {
   private static final String NODE = "__pe_node";
+  /**
+   * Identities one union-find task holds (about 40 bytes each in its tables): graphs up to this size are stitched
+   * in one pass by one task; larger ones are split into tasks of this size and iterated.
+   */
+  public static final long IDENTITIES_PER_TASK = 5_000_000L;
 
   /** Records and events with their profile key, and the stitching counters for {@code metrics.extensions}. */
   public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics) {}
@@ -48,13 +53,25 @@ public final class IdentityGraph {
   public static Stitched stitch(Dataset<Row> members, Dataset<Row> records, Dataset<Row> events,
       int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
       String runName, Clock clock) {
+    return stitch(members, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
+        IDENTITIES_PER_TASK);
+  }
+
+  /**
+   * As {@link #stitch(Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash,
+   * String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
+   * iterated rounds).
+   */
+  public static Stitched stitch(Dataset<Row> members, Dataset<Row> records, Dataset<Row> events,
+      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
+      String runName, Clock clock, long identitiesPerTask) {
     long start = clock.millis();
     Links links = links(members, hash, store, runName);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
-    Observation linked = new Observation("links-" + runName);
-    Dataset<Row> edges = links.edges().observe(linked, count(lit(1)).as("links"));
-    int partitions = Math.max(2, records.sparkSession().sparkContext().defaultParallelism());
+    // Written once: the rounds read it, and its row count (from the files) is the links metric.
+    Dataset<Row> edges = store.materialize(links.edges(), "edges");
+    int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
     ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
 
     Observation sized = new Observation("components-" + runName);
@@ -71,7 +88,7 @@ public final class IdentityGraph {
     long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
     metrics.put("identities", ids.distinctIdentities());
-    metrics.put("links", longOf(awaitedNow(linked).get("links")));
+    metrics.put("links", store.rows("edges"));
     metrics.put("components", longOf(componentCounts.get("linkedComponents")) + isolated);
     long largest = longOf(componentCounts.get("largest"));
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
@@ -106,6 +123,11 @@ public final class IdentityGraph {
         .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
         .distinct();
     return new Links(ids, idArray, edges);
+  }
+
+  /** Stitching tasks for a graph of {@code identities}: one while they fit one task. */
+  public static int tasksFor(long identities, long identitiesPerTask) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (identities + identitiesPerTask - 1) / identitiesPerTask));
   }
 
   /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */
