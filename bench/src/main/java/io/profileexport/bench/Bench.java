@@ -128,9 +128,9 @@ public final class Bench {
         settings.blockedIdentityValues(), null));
     Dataset<Row> eventRows = Export.takingPart(Export.withIdentities(inputs.read(events, eventUnion),
         settings.blockedIdentityValues(), null));
-    IdentityGraph.Links links = IdentityGraph.links(records.select(col("__pe_identities"))
-        .union(eventRows.select(col("__pe_identities"))), IdentityIds.XXHASH, new StagedFrames(spark,
-        new org.apache.hadoop.fs.Path(work.resolve("members").toUri())), "bench");
+    Dataset<Row> members = records.select(col("__pe_identities"), col("__pe_ids"))
+        .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
+    IdentityGraph.Links links = IdentityGraph.links(members, members, IdentityIds.XXHASH, "bench");
     String edgesPath = work.resolve("edges").toString();
     links.edges().write().mode(SaveMode.Overwrite).parquet(edgesPath);
     Dataset<Row> edges = spark.read().parquet(edgesPath);

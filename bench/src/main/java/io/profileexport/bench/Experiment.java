@@ -1,6 +1,10 @@
 package io.profileexport.bench;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
 
 import io.profileexport.engine.Export;
 import io.profileexport.engine.ExportPlan;
@@ -10,10 +14,8 @@ import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
 import io.profileexport.engine.lake.LakeFileSystem;
 import io.profileexport.engine.model.Json;
-import io.profileexport.engine.select.ProfileFilter;
-import io.profileexport.engine.select.Projection;
 import io.profileexport.engine.settings.LakeSettings;
-import io.profileexport.engine.stitch.PrimaryIdentityStitching;
+import io.profileexport.engine.stitch.IdentityIds;
 import io.profileexport.jobs.SparkSessions;
 import io.profileexport.jobs.generate.LakeGenerator;
 import java.util.Map;
@@ -23,7 +25,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
-/** Times the pieces of the none-graph pipeline on a generated lake (a development aid for scripts/bench). */
+/** Times pieces of the pipeline on a generated lake: a development aid for scripts/bench. */
 public final class Experiment {
   private Experiment() {}
 
@@ -31,30 +33,28 @@ public final class Experiment {
     SparkSession spark = SparkSessions.create(Optional.empty(), Map.of());
     Catalog catalog = new Catalog(LakeFileSystem.open(args[0], spark.sparkContext().hadoopConfiguration()));
     long seed = Long.parseUnsignedLong(catalog.datasets().get(0).id().substring(0, 16), 16);
-    String request = ("{'fields':'person.name,personalEmail.address,segmentMembership.ups,identityMap.ECID',"
-        + "'mergePolicy':{'id':'gen-none-latest'},'filter':{'segments':[{'segmentId':'segment-3'},"
-        + "{'segmentId':'segment-7','status':['exited']},{'segmentId':'segment-11','segmentNs':'aam'}]},"
-        + "'destination':{'datasetId':'" + LakeGenerator.destinationId(seed) + "'},"
-        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"');
+    String request = ("{'mergePolicy':{'id':'gen-pdg-latest'},'destination':{'datasetId':'"
+        + LakeGenerator.destinationId(seed) + "'},'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"');
     ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(request), catalog, LakeSettings.defaults());
     InputFrames inputs = new InputFrames(spark, catalog);
     var blocked = plan.settings().blockedIdentityValues();
-    Supplier<Dataset<Row>> read = () -> inputs.read(plan.profileDatasets(), plan.profileUnion());
-    Supplier<Dataset<Row>> identified = () -> Export.takingPart(Export.withIdentities(read.get(), blocked, null));
-    Supplier<Dataset<Row>> merged = () -> Export.mergedByProfile(PrimaryIdentityStitching.keyed(identified.get()),
-        plan.policy(), plan.profileUnion(), blocked, "UTC", null);
-    Supplier<Dataset<Row>> filtered = () -> merged.get().filter(ProfileFilter.condition(plan.request(),
-        plan.profileUnion()));
-    Supplier<Dataset<Row>> projected = () -> Projection.project(filtered.get(), plan.profileUnion(),
-        plan.profileSelection());
+    Supplier<Dataset<Row>> thin = () -> inputs.read(plan.profileDatasets(), plan.profileUnion())
+        .select(col("identityMap")).union(inputs.read(plan.eventDatasets(), plan.eventUnion())
+            .select(col("identityMap")));
+    Supplier<Dataset<Row>> identified = () -> Export.takingPart(Export.withIdentities(thin.get(), blocked, null));
+    Supplier<Dataset<Row>> occurrences = () -> identified.get().select(explode(col(SystemColumns.IDENTITIES))
+        .as("i")).select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     for (int i = 0; i < 2; i++) {
-      time("read all columns", () -> read.get());
-      time("+ identities, skip filter", () -> identified.get());
-      time("+ key, rank, group and merge", () -> merged.get());
-      time("+ segment filter", () -> filtered.get());
-      time("+ projection", () -> projected.get());
-      time("ceiling: read, project", () -> Projection.project(read.get().filter(col("_id").isNotNull()),
-          plan.profileUnion(), plan.profileSelection()));
+      time("thin read", thin);
+      time("+ identity pass", identified);
+      time("+ explode identities", occurrences);
+      time("+ group by hash, min/max struct", () -> occurrences.get()
+          .groupBy(IdentityIds.XXHASH.column(col("nsKey"), col("id")).as("h"))
+          .agg(min(struct(col("nsKey"), col("id"))), max(struct(col("nsKey"), col("id")))));
+      time("+ group by hash, min/max text", () -> occurrences.get()
+          .withColumn("k", org.apache.spark.sql.functions.concat(col("nsKey"), col("id")))
+          .groupBy(IdentityIds.XXHASH.column(col("nsKey"), col("id")).as("h"))
+          .agg(min(col("k")), max(col("k"))));
     }
     spark.stop();
   }

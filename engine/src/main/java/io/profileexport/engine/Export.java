@@ -180,15 +180,18 @@ public final class Export {
     if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
       String name = run.jobId() + "-" + run.epoch();
       stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
-      // The graph is read from the identities alone: a narrow read of the records (uncounted: the wide pass counts
-      // them) and of the events, written once by the stitcher.
-      Dataset<Row> recordIdentities = takingPart(withIdentities(identityMapOnly(loaded), blocked, null));
-      Dataset<Row> events = takingPart(withIdentities(identityMapOnly(inputs.read(plan.eventDatasets(),
-          plan.eventUnion())), blocked, stitching.eventCounters));
-      Dataset<Row> members = recordIdentities.select(col(SystemColumns.IDENTITIES))
-          .union(events.select(col(SystemColumns.IDENTITIES)));
+      // The graph is read from the identities alone: narrow reads of the records (uncounted: the wide pass counts
+      // them) and of the events, twice (the identities, then the links; the events counted on the second).
+      Dataset<Row> records0 = takingPart(withIdentities(identityMapOnly(loaded), blocked, null));
+      Dataset<Row> events0 = identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion()));
+      Dataset<Row> members = records0.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
+          .union(takingPart(withIdentities(events0, blocked, null))
+              .select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
+      Dataset<Row> events = takingPart(withIdentities(events0, blocked, stitching.eventCounters));
+      Dataset<Row> linkMembers = records0.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
+          .union(events.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(members, records, events,
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(members, linkMembers, records, events,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);

@@ -15,6 +15,8 @@ public final class SystemColumns {
   public static final String INGEST_TIME = PREFIX + "ingest";
   /** The record's non-blocked identities: array of {nsKey (lower-case namespace), id}. */
   public static final String IDENTITIES = PREFIX + "identities";
+  /** The ids of the record's identities (their hashes, see IdentityIds), sorted, distinct. */
+  public static final String IDS = PREFIX + "ids";
   /** The record's primary identity {nsKey, id}, null when skipped. */
   public static final String PRIMARY = PREFIX + "primary";
   /** The namespace of the primary identity as the record spells it. */

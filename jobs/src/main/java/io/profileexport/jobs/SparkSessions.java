@@ -53,6 +53,12 @@ public final class SparkSessions {
       }
     });
     if (master.startsWith("local")) {
+      // Spark's default of 200 shuffle partitions costs more than the work on one machine (each map task writes
+      // 200 blocks per shuffle): measured 3x slower identity stitching at 100k profiles than with 8.
+      if (!before.containsKey("spark.sql.shuffle.partitions")) {
+        builder.config("spark.sql.shuffle.partitions", String.valueOf(Math.max(8,
+            4 * Runtime.getRuntime().availableProcessors())));
+      }
       // A laptop or a sandbox may have no resolvable host name; local mode needs only loopback.
       if (!before.containsKey("spark.driver.host")) {
         builder.config("spark.driver.host", "127.0.0.1");

@@ -1,6 +1,8 @@
 package io.profileexport.engine.stitch;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 
@@ -46,7 +48,8 @@ public final class ConnectedComponents {
   }
 
   /**
-   * @param components (node, root) for every node that has an edge, roots included as (root, root)
+   * @param components (node, root, size) for every node that has an edge, roots included as (root, root, size),
+   *     size being the component's number of nodes; materialized
    * @param iterations rounds run, the confirming round included
    */
   public record Result(Dataset<Row> components, int iterations) {}
@@ -54,7 +57,7 @@ public final class ConnectedComponents {
   static final StructType EDGES = new StructType().add("hi", DataTypes.LongType, false)
       .add("lo", DataTypes.LongType, false);
   static final StructType COMPONENTS = new StructType().add("node", DataTypes.LongType, false)
-      .add("root", DataTypes.LongType, false);
+      .add("root", DataTypes.LongType, false).add("size", DataTypes.LongType, false);
 
   private ConnectedComponents() {}
 
@@ -67,7 +70,8 @@ public final class ConnectedComponents {
   public static Result of(Dataset<Row> edges, int partitions, int maxIterations, Materializer store) {
     if (partitions == 1) {
       // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
-      // Coalescing reads every input partition in the one task, without a shuffle.
+      // Coalescing reads every input partition in the one task, without a shuffle; the task also knows its
+      // components' sizes, so no aggregation or join is needed for them.
       Dataset<Row> all = edges.select(col("a"), col("b")).coalesce(1);
       return new Result(store.materialize(InternalRowFrames.mapPartitions(all, COMPONENTS,
           ConnectedComponents::componentsOfPartition), "components"), 1);
@@ -94,7 +98,9 @@ public final class ConnectedComponents {
     Dataset<Row> components = current.select(col("hi").as("node"), col("lo").as("root"))
         .union(current.select(col("lo").as("node"), col("lo").as("root")))
         .distinct();
-    return new Result(components, round);
+    Dataset<Row> sizes = components.groupBy(col("root")).agg(count(lit(1)).as("size"));
+    return new Result(store.materialize(components.join(sizes, "root").select(col("node"), col("root"),
+        col("size")), "components"), round);
   }
 
   /** One round: edges (hi, lo) in, star edges (node, smallest reachable node in its partition) out. */
@@ -105,21 +111,46 @@ public final class ConnectedComponents {
     return InternalRowFrames.mapPartitions(both, EDGES, rows -> linkPartition(rows, violations));
   }
 
-  /** Union-find over every edge (a, b) of the partition: (node, root) for every node, roots included. */
+  /** Union-find over every edge (a, b) of the partition: (node, root, size) for every node, roots included. */
   static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
     LongUnionFind sets = new LongUnionFind(1 << 16);
     while (rows.hasNext()) {
       InternalRow r = rows.next();
       sets.union(r.getLong(0), r.getLong(1));
     }
-    return pairs(sets, /* withRoots */ true);
+    long[] nodes = sets.nodes();
+    LongLongMap sizes = new LongLongMap(nodes.length / 2 + 16);
+    for (long node : nodes) {
+      long root = sets.find(node);
+      long size = sizes.get(root);
+      sizes.put(root, size == LongLongMap.ABSENT ? 1 : size + 1);
+    }
+    GenericInternalRow row = new GenericInternalRow(3);
+    return new Iterator<>() {
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        return next < nodes.length;
+      }
+
+      @Override
+      public InternalRow next() {
+        long node = nodes[next++];
+        long root = sets.find(node);
+        row.update(0, node);
+        row.update(1, root);
+        row.update(2, sizes.get(root));
+        return row;
+      }
+    };
   }
 
   /**
-   * (node, root) for every node of {@code sets}, made as they are consumed; the row is reused, as Spark copies
-   * each row it takes from a partition function.
+   * (node, root) for every node of {@code sets} but the roots, made as they are consumed; the row is reused, as
+   * Spark copies each row it takes from a partition function.
    */
-  private static Iterator<InternalRow> pairs(LongUnionFind sets, boolean withRoots) {
+  private static Iterator<InternalRow> starEdges(LongUnionFind sets) {
     long[] nodes = sets.nodes();
     GenericInternalRow row = new GenericInternalRow(2);
     return new Iterator<>() {
@@ -127,7 +158,7 @@ public final class ConnectedComponents {
 
       private int advance(int from) {
         int i = from;
-        while (i < nodes.length && !withRoots && sets.find(nodes[i]) == nodes[i]) {
+        while (i < nodes.length && sets.find(nodes[i]) == nodes[i]) {
           i++;
         }
         return i;
@@ -187,6 +218,6 @@ public final class ConnectedComponents {
     if (bad > 0) {
       violations.add(bad);
     }
-    return pairs(sets, /* withRoots */ false);
+    return starEdges(sets);
   }
 }

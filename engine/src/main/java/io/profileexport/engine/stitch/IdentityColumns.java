@@ -65,6 +65,7 @@ public final class IdentityColumns {
    * {@link SystemColumns#PRIMARY_NS} and {@link SystemColumns#SKIP_REASON} added. */
   public static StructType schemaOf(StructType schema) {
     return schema.add(SystemColumns.IDENTITIES, DataTypes.createArrayType(IDENTITY, false))
+        .add(SystemColumns.IDS, DataTypes.createArrayType(DataTypes.LongType, false))
         .add(SystemColumns.PRIMARY, IDENTITY)
         .add(SystemColumns.PRIMARY_NS, DataTypes.StringType)
         .add(SystemColumns.SKIP_REASON, DataTypes.StringType);
@@ -77,18 +78,23 @@ public final class IdentityColumns {
    * @param counters counted as the rows pass, or null
    */
   public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters) {
+    return add(rows, blocked, counters, IdentityIds.XXHASH);
+  }
+
+  /** As {@link #add(Dataset, Set, Counters)}, the identities' ids made with {@code hash}. */
+  public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters, IdentityIds.Hash hash) {
     StructType schema = rows.schema();
     int mapIdx = schema.getFieldIndex(XdmMaps.IDENTITY_MAP).isDefined()
         && schema.apply(XdmMaps.IDENTITY_MAP).dataType() instanceof MapType ? schema.fieldIndex(XdmMaps.IDENTITY_MAP)
         : -1;
     Reader reader;
     if (mapIdx < 0) {
-      reader = new Reader(-1, 0, null, -1, Set.of(), counters);
+      reader = new Reader(-1, 0, null, -1, Set.of(), counters, hash);
     } else {
       StructType item = (StructType) ((ArrayType) ((MapType) schema.apply(XdmMaps.IDENTITY_MAP).dataType())
           .valueType()).elementType();
       reader = new Reader(mapIdx, item.size(), item.apply("id").dataType(), item.getFieldIndex("primary")
-          .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters);
+          .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash);
       reader.idIdx = item.fieldIndex("id");
     }
     return InternalRowFrames.mapPartitions(rows, schemaOf(schema), reader::read);
@@ -103,9 +109,12 @@ public final class IdentityColumns {
     private final int primaryIdx;
     private final Set<String> blocked;
     private final Counters counters;
+    private final IdentityIds.Hash hash;
     private int idIdx;
 
-    Reader(int mapIdx, int itemFields, DataType idType, int primaryIdx, Set<String> blocked, Counters counters) {
+    Reader(int mapIdx, int itemFields, DataType idType, int primaryIdx, Set<String> blocked, Counters counters,
+        IdentityIds.Hash hash) {
+      this.hash = hash;
       this.mapIdx = mapIdx;
       this.itemFields = itemFields;
       this.idType = idType;
@@ -164,9 +173,18 @@ public final class IdentityColumns {
         }
       }
       Object[] identities = new Object[seen.size()];
+      long[] ids = new long[seen.size()];
       int n = 0;
       for (UTF8String[] v : seen.values()) {
-        identities[n++] = new GenericInternalRow(new Object[] {v[0], v[1]});
+        identities[n] = new GenericInternalRow(new Object[] {v[0], v[1]});
+        ids[n++] = hash.of(v[0], v[1]);
+      }
+      java.util.Arrays.sort(ids);
+      int distinct = 0;
+      for (int i = 0; i < ids.length; i++) {
+        if (i == 0 || ids[i] != ids[i - 1]) {
+          ids[distinct++] = ids[i];
+        }
       }
       String primaryKey = null;
       UTF8String skip = null;
@@ -189,6 +207,8 @@ public final class IdentityColumns {
       }
       UTF8String[] primary = primaryKey == null ? null : seen.get(primaryKey);
       return new GenericInternalRow(new Object[] {new GenericArrayData(identities),
+          org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(
+              java.util.Arrays.copyOf(ids, distinct)),
           primary == null ? null : new GenericInternalRow(new Object[] {primary[0], primary[1]}),
           primary == null ? null : primary[2], skip});
     }

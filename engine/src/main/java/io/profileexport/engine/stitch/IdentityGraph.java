@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 
 /**
@@ -33,6 +32,7 @@ import org.apache.spark.sql.Row;
  * merged: its records and events are keyed by their primary identity, as under {@code none}.
  */
 public final class IdentityGraph {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IdentityGraph.class);
   private static final String NODE = "__pe_node";
   /**
    * Identities one union-find task holds (about 40 bytes each in its tables): graphs up to this size are stitched
@@ -46,44 +46,53 @@ public final class IdentityGraph {
   private IdentityGraph() {}
 
   /**
-   * @param members the {@link SystemColumns#IDENTITIES} of every taking-part record and event: the graph
+   * @param members the {@link SystemColumns#IDENTITIES} and {@link SystemColumns#IDS} of every taking-part record and
+   *     event: the graph. It is read twice (the identities, then the links), so it should be a narrow read; input
+   *     counters belong on {@code linkMembers}, the same rows read once
+   * @param linkMembers the same rows as {@code members}, read for the links
    * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
    *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
-  public static Stitched stitch(Dataset<Row> members, Dataset<Row> records, Dataset<Row> events,
-      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
-      String runName, Clock clock) {
-    return stitch(members, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
-        IDENTITIES_PER_TASK);
+  public static Stitched stitch(Dataset<Row> members, Dataset<Row> linkMembers, Dataset<Row> records,
+      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
+      IdentityIds.Hash hash, String runName, Clock clock) {
+    return stitch(members, linkMembers, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName,
+        clock, IDENTITIES_PER_TASK);
   }
 
   /**
-   * As {@link #stitch(Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash,
-   * String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
+   * As {@link #stitch(Dataset, Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer,
+   * IdentityIds.Hash, String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
    * iterated rounds).
    */
-  public static Stitched stitch(Dataset<Row> members, Dataset<Row> records, Dataset<Row> events,
-      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
-      String runName, Clock clock, long identitiesPerTask) {
+  public static Stitched stitch(Dataset<Row> members, Dataset<Row> linkMembers, Dataset<Row> records,
+      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
+      IdentityIds.Hash hash, String runName, Clock clock, long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(members, hash, store, runName);
+    Links links = links(members, linkMembers, hash, runName);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
+    long identified = clock.millis();
     // Written once: the rounds read it, and its row count (from the files) is the links metric.
     Dataset<Row> edges = store.materialize(links.edges(), "edges");
+    long linkedAt = clock.millis();
     int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
     ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
+    long componentsAt = clock.millis();
 
-    Observation sized = new Observation("components-" + runName);
-    Dataset<Row> sizes = result.components().groupBy(col("root")).agg(count(lit(1)).as("size"))
-        .observe(sized, count(lit(1)).as("linkedComponents"), max(col("size")).as("largest"),
-            count_if(col("size").gt(maxIdentitiesPerGraph)).as("oversized"),
-            org.apache.spark.sql.functions.sum(col("size")).as("linkedIdentities"));
-    Dataset<Row> membership = result.components().join(sizes, "root")
-        .select(col("node").as(NODE), col("root"), col("size"))
-        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-    Map<String, Object> componentCounts = awaited(sized, membership);
+    // One small aggregation over the membership (one row per linked identity) gives the component counters.
+    Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"));
+    Row counts = membership.agg(count_if(col(NODE).equalTo(col("root"))).as("linkedComponents"),
+        max(col("size")).as("largest"),
+        count_if(col(NODE).equalTo(col("root")).and(col("size").gt(maxIdentitiesPerGraph))).as("oversized"),
+        count(lit(1)).as("linkedIdentities")).first();
+    Map<String, Object> componentCounts = Map.of("linkedComponents", counts.get(0) == null ? 0L : counts.get(0),
+        "largest", counts.get(1) == null ? 0L : counts.get(1), "oversized", counts.get(2) == null ? 0L : counts.get(2),
+        "linkedIdentities", counts.get(3) == null ? 0L : counts.get(3));
 
+    LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks, {} rounds) {} ms,"
+        + " counters {} ms", runName, identified - start, linkedAt - identified, partitions, result.iterations(),
+        componentsAt - linkedAt, clock.millis() - componentsAt);
     ObjectNode metrics = Json.object();
     long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
@@ -110,15 +119,13 @@ public final class IdentityGraph {
    */
   public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges) {}
 
-  public static Links links(Dataset<Row> graphMembers, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
+  public static Links links(Dataset<Row> members, Dataset<Row> linkMembers, IdentityIds.Hash hash,
       String runName) {
-    // Written once: the identities and the edges both read it, and reading the inputs again would cost more.
-    Dataset<Row> members = store.materialize(graphMembers.select(col(SystemColumns.IDENTITIES)), "members");
     Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
-    Column idArray = ids.sortedIds(col(SystemColumns.IDENTITIES));
-    Dataset<Row> edges = members.select(idArray.as("ids"))
+    Column idArray = ids.sortedIds();
+    Dataset<Row> edges = linkMembers.select(idArray.as("ids"))
         .filter(size(col("ids")).gt(1))
         .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
         .distinct();
@@ -141,21 +148,6 @@ public final class IdentityGraph {
         .otherwise(concat(lit("c:"), root.cast("string")));
     return joined.withColumn(SystemColumns.PROFILE, key).drop(membership.col(NODE)).drop(withNode.col(NODE))
         .drop("root", "size");
-  }
-
-  /** Runs one job over {@code membership} (caching it) and returns the observed component counts. */
-  private static Map<String, Object> awaited(Observation observation, Dataset<Row> membership) {
-    membership.count();
-    return awaitedNow(observation);
-  }
-
-  private static Map<String, Object> awaitedNow(Observation observation) {
-    try {
-      return observation.getAsJava();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static long longOf(Object value) {

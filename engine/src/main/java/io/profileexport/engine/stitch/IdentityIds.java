@@ -7,9 +7,9 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +19,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.Platform;
+import io.profileexport.engine.SystemColumns;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.JavaConverters;
 
 /**
@@ -34,15 +34,31 @@ import scala.collection.JavaConverters;
 public final class IdentityIds implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The hash of an identity; tests plug in a tiny one to force collisions. Must never return Long.MIN_VALUE. */
+  /**
+   * The hash of an identity, computed alike in Java (inside the identity pass) and as a Spark column (to find
+   * collisions); tests plug in a tiny one to force collisions. Must be non-negative.
+   */
   public interface Hash extends Serializable {
-    long of(String nsKey, String id);
+    long of(UTF8String nsKey, UTF8String id);
+
+    Column column(Column nsKey, Column id);
   }
 
-  /** The default: XXH64 of the UTF-8 bytes of nsKey, a NUL and id, without its sign bit. */
-  public static final Hash XXHASH = (nsKey, id) -> {
-    byte[] bytes = (nsKey + '\u0000' + id).getBytes(StandardCharsets.UTF_8);
-    return XXH64.hashUnsafeBytes(bytes, Platform.BYTE_ARRAY_OFFSET, bytes.length, 42L) & Long.MAX_VALUE;
+  /** The default: Spark's {@code xxhash64(nsKey, id)} without its sign bit, and its twin in Java. */
+  public static final Hash XXHASH = new Hash() {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public long of(UTF8String nsKey, UTF8String id) {
+      // As Spark's XxHash64 of two string columns: each value's UTF-8 bytes hashed with the previous hash as seed.
+      long h = XXH64.hashUnsafeBytes(nsKey.getBaseObject(), nsKey.getBaseOffset(), nsKey.numBytes(), 42L);
+      return XXH64.hashUnsafeBytes(id.getBaseObject(), id.getBaseOffset(), id.numBytes(), h) & Long.MAX_VALUE;
+    }
+
+    @Override
+    public Column column(Column nsKey, Column id) {
+      return xxhash64(nsKey, id).bitwiseAND(lit(Long.MAX_VALUE));
+    }
   };
 
   private final Hash hash;
@@ -61,8 +77,7 @@ public final class IdentityIds implements Serializable {
    * @param observation name for the count of distinct hashes (the only action runs here)
    */
   public static IdentityIds of(Dataset<Row> identities, Hash hash, String observation) {
-    Column hashed = udf((UDF2<String, String, Long>) hash::of, DataTypes.LongType)
-        .apply(col("nsKey"), col("id"));
+    Column hashed = hash.column(col("nsKey"), col("id"));
     Observation counted = new Observation(observation);
     Dataset<Row> byHash = identities
         .groupBy(hashed.as("h"))
@@ -106,11 +121,22 @@ public final class IdentityIds implements Serializable {
 
   public long idOf(String nsKey, String id) {
     Long special = collided.isEmpty() ? null : collided.get(key(nsKey, id));
-    return special != null ? special : hash.of(nsKey, id);
+    return special != null ? special : hash.of(UTF8String.fromString(nsKey), UTF8String.fromString(id));
   }
 
-  /** The distinct ids of an array of identities {nsKey, id}, sorted: a record's or event's place in the graph. */
-  public Column sortedIds(Column identities) {
+  /** Whether some identities' hashes collided, so that the hash ids computed in the identity pass are not final. */
+  public boolean hasCollisions() {
+    return !collided.isEmpty();
+  }
+
+  /**
+   * The final ids of a row: its hash ids ({@link SystemColumns#IDS}) when no hash collided, else its identities'
+   * ids computed again with the colliding ones replaced (rare: a UDF is fine there).
+   */
+  public Column sortedIds() {
+    if (collided.isEmpty()) {
+      return col(SystemColumns.IDS);
+    }
     IdentityIds self = this;
     return udf((UDF1<scala.collection.Seq<Row>, long[]>) rows -> {
       if (rows == null) {
@@ -122,7 +148,7 @@ public final class IdentityIds implements Serializable {
         ids[i] = self.idOf(list.get(i).getString(0), list.get(i).getString(1));
       }
       return java.util.Arrays.stream(ids).sorted().distinct().toArray();
-    }, DataTypes.createArrayType(DataTypes.LongType, false)).apply(identities);
+    }, DataTypes.createArrayType(DataTypes.LongType, false)).apply(col(SystemColumns.IDENTITIES));
   }
 
   public long distinctIdentities() {

@@ -3,7 +3,6 @@ package io.profileexport.engine.stitch;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,6 +37,32 @@ import org.junit.jupiter.api.io.TempDir;
 class IdentityGraphTest {
   static final StructType ROWS = StructType.fromDDL("name STRING,"
       + " __pe_identities ARRAY<STRUCT<nsKey: STRING, id: STRING>>, __pe_primary STRUCT<nsKey: STRING, id: STRING>");
+
+  /** A hash with three values: most identities collide with others. */
+  static final IdentityIds.Hash TINY = new IdentityIds.Hash() {
+    @Override
+    public long of(org.apache.spark.unsafe.types.UTF8String ns, org.apache.spark.unsafe.types.UTF8String id) {
+      return Math.floorMod(IdentityIds.XXHASH.of(ns, id), 3L);
+    }
+
+    @Override
+    public org.apache.spark.sql.Column column(org.apache.spark.sql.Column ns, org.apache.spark.sql.Column id) {
+      return pmod(IdentityIds.XXHASH.column(ns, id), lit(3L));
+    }
+  };
+
+  /** Ids equal to the identity value: a path's ids in path order. */
+  static final IdentityIds.Hash ORDERED = new IdentityIds.Hash() {
+    @Override
+    public long of(org.apache.spark.unsafe.types.UTF8String ns, org.apache.spark.unsafe.types.UTF8String id) {
+      return Long.parseLong(id.toString());
+    }
+
+    @Override
+    public org.apache.spark.sql.Column column(org.apache.spark.sql.Column ns, org.apache.spark.sql.Column id) {
+      return id.cast("long");
+    }
+  };
 
   @TempDir
   Path dir;
@@ -80,12 +105,20 @@ class IdentityGraphTest {
 
   IdentityGraph.Stitched stitch(List<String> records, List<String> events, int maxIdentities, int maxIterations,
       IdentityIds.Hash hash) {
-    Dataset<Row> recordRows = rows(records);
-    Dataset<Row> eventRows = events.isEmpty() ? rows(List.of()).limit(0) : rows(events);
-    Dataset<Row> members = recordRows.select(col("__pe_identities")).union(eventRows.select(col("__pe_identities")));
-    return IdentityGraph.stitch(members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
+    Dataset<Row> recordRows = withIds(rows(records), hash);
+    Dataset<Row> eventRows = withIds(events.isEmpty() ? rows(List.of()).limit(0) : rows(events), hash);
+    Dataset<Row> members = recordRows.select(col("__pe_identities"), col("__pe_ids"))
+        .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
+    return IdentityGraph.stitch(members, members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
             new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())), hash, "test",
         Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+  }
+
+  /** The hash ids the identity pass would give each row, made with the same hash. */
+  static Dataset<Row> withIds(Dataset<Row> rows, IdentityIds.Hash hash) {
+    return rows.withColumn("__pe_ids", org.apache.spark.sql.functions.array_sort(
+        org.apache.spark.sql.functions.array_distinct(org.apache.spark.sql.functions.transform(col("__pe_identities"),
+            i -> hash.column(i.getField("nsKey"), i.getField("id"))))));
   }
 
   /** The records and events grouped by profile, as sorted sets of names. */
@@ -166,8 +199,7 @@ class IdentityGraphTest {
       path.add(row("n" + i, "x:" + i, "x:" + (i + 1)));
     }
     // Ids in path order are the worst case for label propagation; large/small-star needs O(log n) rounds.
-    IdentityIds.Hash ordered = (ns, id) -> Long.parseLong(id);
-    IdentityGraph.Stitched s = stitch(path, List.of(), 1000, 50, ordered);
+    IdentityGraph.Stitched s = stitch(path, List.of(), 1000, 50, ORDERED);
     assertEquals(1, profiles(s).size(), "one component");
     long rounds = s.metrics().get("stitchIterations").asLong();
     if (identitiesPerTask() == 0) {
@@ -176,7 +208,7 @@ class IdentityGraphTest {
     }
     assertTrue(rounds >= 3 && rounds <= 20, "rounds: " + rounds);
     JobFailedException capped = assertThrows(JobFailedException.class,
-        () -> stitch(path, List.of(), 1000, 2, ordered));
+        () -> stitch(path, List.of(), 1000, 2, ORDERED));
     assertEquals(FailureCode.STITCH_DID_NOT_CONVERGE, capped.code());
     assertTrue(capped.userMessage().contains("maxStitchIterations"), capped.userMessage());
   }
@@ -184,12 +216,11 @@ class IdentityGraphTest {
   @Test
   void collidingHashesStillGiveExactComponents() {
     // A hash with three values: most identities collide; the components must not merge because of it.
-    IdentityIds.Hash tiny = (ns, id) -> Math.floorMod(IdentityIds.XXHASH.of(ns, id), 3L);
     List<String> records = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       records.add(row("a" + i, "ecid:a" + i, "email:a" + i + "@x"));
     }
-    IdentityGraph.Stitched s = stitch(records, List.of(), 50, 50, tiny);
+    IdentityGraph.Stitched s = stitch(records, List.of(), 50, 50, TINY);
     Set<Set<String>> expected = new java.util.HashSet<>();
     for (int i = 0; i < 12; i++) {
       expected.add(new TreeSet<>(List.of("a" + i)));
