@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,8 +67,8 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 4) {
-      System.err.println("usage: Bench STITCH_LAKE SCALE_LAKE SMALL_LAKE WORK_DIR");
+    if (args.length != 5) {
+      System.err.println("usage: Bench STITCH_LAKE SCALE_LAKE SMALL_LAKE WORK_DIR RESULTS_MD");
       System.exit(2);
     }
     SparkSession spark = SparkSessions.create(Optional.empty(), Map.of());
@@ -77,6 +76,7 @@ public final class Bench {
     ObjectNode out = Json.object();
     out.put("sparkMaster", spark.sparkContext().master());
     out.put("defaultParallelism", spark.sparkContext().defaultParallelism());
+    out.put("shufflePartitions", spark.conf().get("spark.sql.shuffle.partitions"));
     out.set("stitching", bench.stitching(args[0]));
     ObjectNode scale = bench.exportAgainstCeiling(args[1]);
     out.set("export", scale);
@@ -86,6 +86,7 @@ public final class Bench {
     double perProfileSmall = small.get("exportMs").asDouble() / small.get("profiles").asDouble();
     out.put("perProfileCostRatio", round(perProfileLarge / perProfileSmall));
     System.out.println(Json.pretty(out));
+    write(Path.of(args[4]), Report.markdown(out, spark));
     spark.stop();
   }
 
@@ -290,11 +291,7 @@ public final class Bench {
   }
 
   static void write(Path file, String text) throws IOException {
-    Files.createDirectories(file.getParent());
+    Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, text, StandardCharsets.UTF_8);
-  }
-
-  static Map<String, Object> map() {
-    return new LinkedHashMap<>();
   }
 }

@@ -32,7 +32,21 @@ public final class ProfileExportMain {
     if (created[0] != null && created[0].hasSpark()) {
       created[0].spark().stop();
     }
+    if (Boolean.getBoolean("profileExport.reportPeakHeap")) {
+      System.err.println("driver peak heap used: " + peakHeapMib() + " MiB");
+    }
     System.exit(code);
+  }
+
+  /** The sum of the heap pools' peak usage since the JVM started (for scripts/cluster-test). */
+  static long peakHeapMib() {
+    long bytes = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        bytes += pool.getPeakUsage().getUsed();
+      }
+    }
+    return bytes >> 20;
   }
 
   /** Runs one command line in this process; tests call it with their shared session. */
