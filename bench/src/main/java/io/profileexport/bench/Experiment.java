@@ -44,17 +44,21 @@ public final class Experiment {
     Supplier<Dataset<Row>> identified = () -> Export.takingPart(Export.withIdentities(thin.get(), blocked, null));
     Supplier<Dataset<Row>> occurrences = () -> identified.get().select(explode(col(SystemColumns.IDENTITIES))
         .as("i")).select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
+    org.apache.spark.sql.Column h = IdentityIds.XXHASH.column(col("nsKey"), col("id"));
     for (int i = 0; i < 2; i++) {
       time("thin read", thin);
       time("+ identity pass", identified);
       time("+ explode identities", occurrences);
       time("+ group by hash, min/max struct", () -> occurrences.get()
-          .groupBy(IdentityIds.XXHASH.column(col("nsKey"), col("id")).as("h"))
+          .groupBy(h.as("h"))
           .agg(min(struct(col("nsKey"), col("id"))), max(struct(col("nsKey"), col("id")))));
-      time("+ group by hash, min/max text", () -> occurrences.get()
-          .withColumn("k", org.apache.spark.sql.functions.concat(col("nsKey"), col("id")))
-          .groupBy(IdentityIds.XXHASH.column(col("nsKey"), col("id")).as("h"))
-          .agg(min(col("k")), max(col("k"))));
+      time("+ distinct (h, ns, id), count by h", () -> occurrences.get()
+          .select(h.as("h"), col("nsKey"), col("id")).distinct()
+          .groupBy(col("h")).count().filter(col("count").gt(1)));
+      time("+ group by hash, min/max second hash", () -> occurrences.get()
+          .groupBy(h.as("h"))
+          .agg(min(org.apache.spark.sql.functions.xxhash64(col("id"), col("nsKey"))),
+              max(org.apache.spark.sql.functions.xxhash64(col("id"), col("nsKey")))));
     }
     spark.stop();
   }

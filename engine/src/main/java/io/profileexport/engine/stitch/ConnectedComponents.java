@@ -1,8 +1,6 @@
 package io.profileexport.engine.stitch;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 
@@ -95,12 +93,11 @@ public final class ConnectedComponents {
       }
       current = next;
     }
-    Dataset<Row> components = current.select(col("hi").as("node"), col("lo").as("root"))
-        .union(current.select(col("lo").as("node"), col("lo").as("root")))
-        .distinct();
-    Dataset<Row> sizes = components.groupBy(col("root")).agg(count(lit(1)).as("size"));
-    return new Result(store.materialize(components.join(sizes, "root").select(col("node"), col("root"),
-        col("size")), "components"), round);
+    // Converged edges are stars (node, root): partitioned by root, each partition holds whole components, and the
+    // one-task pass gives every node its root and size in one shuffle (no distinct, aggregation or join).
+    Dataset<Row> stars = current.select(col("hi").as("a"), col("lo").as("b")).repartition(partitions, col("b"));
+    return new Result(store.materialize(InternalRowFrames.mapPartitions(stars, COMPONENTS,
+        ConnectedComponents::componentsOfPartition), "components"), round);
   }
 
   /** One round: edges (hi, lo) in, star edges (node, smallest reachable node in its partition) out. */
@@ -111,7 +108,10 @@ public final class ConnectedComponents {
     return InternalRowFrames.mapPartitions(both, EDGES, rows -> linkPartition(rows, violations));
   }
 
-  /** Union-find over every edge (a, b) of the partition: (node, root, size) for every node, roots included. */
+  /**
+   * Union-find over every edge (a, b) of the partition: (node, root, size) for every node, roots included. Exact
+   * when the partition holds whole components: the whole graph, or converged stars partitioned by root.
+   */
   static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
     LongUnionFind sets = new LongUnionFind(1 << 16);
     while (rows.hasNext()) {

@@ -35,10 +35,13 @@ public final class IdentityGraph {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IdentityGraph.class);
   private static final String NODE = "__pe_node";
   /**
-   * Identities one union-find task holds (about 40 bytes each in its tables): graphs up to this size are stitched
-   * in one pass by one task; larger ones are split into tasks of this size and iterated.
+   * Heap one identity of a union-find task may take: its slot in the parent table (16 bytes at a load of at most a
+   * half, twice that while the table grows), the node list and the component sizes make about 150 bytes at the peak,
+   * and such tables live in the executor's user memory, about 40% of its heap shared by its running tasks.
    */
-  public static final long IDENTITIES_PER_TASK = 5_000_000L;
+  static final long HEAP_BYTES_PER_IDENTITY = 400;
+  /** The floor of {@link #identitiesPerTask}: below it, iterating costs more than any heap it saves. */
+  static final long MIN_IDENTITIES_PER_TASK = 1_000_000L;
 
   /** Records and events with their profile key, and the stitching counters for {@code metrics.extensions}. */
   public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics) {}
@@ -57,7 +60,25 @@ public final class IdentityGraph {
       Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
       IdentityIds.Hash hash, String runName, Clock clock) {
     return stitch(members, linkMembers, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName,
-        clock, IDENTITIES_PER_TASK);
+        clock, identitiesPerTask(members.sparkSession().sparkContext()));
+  }
+
+  /**
+   * Identities one union-find task can hold, from the heap a task gets: the driver's heap over its threads in local
+   * mode, else {@code spark.executor.memory} over {@code spark.executor.cores} (1 when unset, as on YARN and
+   * Kubernetes). Graphs up to this size are stitched in one pass by one task; larger ones are split into tasks of
+   * this size and iterated.
+   */
+  public static long identitiesPerTask(org.apache.spark.SparkContext sc) {
+    long heapPerTask;
+    if (sc.isLocal()) {
+      heapPerTask = Runtime.getRuntime().maxMemory() / Math.max(1, sc.defaultParallelism());
+    } else {
+      int taskCpus = Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
+      int tasks = Math.max(1, sc.getConf().getInt("spark.executor.cores", 1) / taskCpus);
+      heapPerTask = sc.executorMemory() * 1024L * 1024L / tasks;
+    }
+    return Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask / HEAP_BYTES_PER_IDENTITY);
   }
 
   /**
@@ -90,9 +111,9 @@ public final class IdentityGraph {
         "largest", counts.get(1) == null ? 0L : counts.get(1), "oversized", counts.get(2) == null ? 0L : counts.get(2),
         "linkedIdentities", counts.get(3) == null ? 0L : counts.get(3));
 
-    LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks, {} rounds) {} ms,"
-        + " counters {} ms", runName, identified - start, linkedAt - identified, partitions, result.iterations(),
-        componentsAt - linkedAt, clock.millis() - componentsAt);
+    LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
+        + " identities, {} rounds) {} ms, counters {} ms", runName, identified - start, linkedAt - identified,
+        partitions, identitiesPerTask, result.iterations(), componentsAt - linkedAt, clock.millis() - componentsAt);
     ObjectNode metrics = Json.object();
     long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
