@@ -263,6 +263,8 @@ public final class Bench {
     StructType output = Projection.outputSchema(plan.profileUnion(), plan.profileSelection());
     Dataset<Row> records = inputs.read(plan.profileDatasets(), plan.profileUnion());
     List<Column> hashed = new ArrayList<>();
+    // Spark refuses to hash maps unless told (equal maps may hash differently, which does not matter here).
+    spark.conf().set("spark.sql.legacy.allowHashOnMapType", "true");
     for (String name : narrow ? new String[] {"_id"} : records.columns()) {
       hashed.add(col(name));
     }

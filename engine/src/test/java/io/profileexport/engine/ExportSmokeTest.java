@@ -27,12 +27,8 @@ class ExportSmokeTest {
   @Test
   void twoDatasetsMergeIntoProfiles() throws Exception {
     SparkSession spark = SharedSpark.session();
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
-    for (String[] d : new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
-        {"aaaaaaaaaaaaaaaaaaaaaa02", TestLakes.PROFILE_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}}) {
-      catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(TestLakes.datasetBody(d[0], d[1],
-          !d[1].equals(TestLakes.UNION_CLASS)))).toRecord(d[0], 1, null, null));
-    }
+    Catalog catalog = lake(new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
+        {"aaaaaaaaaaaaaaaaaaaaaa02", TestLakes.PROFILE_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}});
     BatchIngest ingest = new BatchIngest(spark, catalog, Clock.systemUTC());
     ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa01", List.of(write(dir, "a.json", jsonLines(
         "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Ann','last':null},"
@@ -61,5 +57,56 @@ class ExportSmokeTest {
     assertEquals(1, result.extensions().get("recordsSkipped").get("noPrimaryIdentity").asLong());
     assertEquals(2, result.extensions().get("components").asLong());
     assertEquals(java.util.Map.of("ecid", 1L), result.exportedByNamespace());
+  }
+
+  /** A lake with the datasets {id, schema class}: destinations (union class) not profile-enabled, the rest enabled. */
+  Catalog lake(String[][] datasets) throws Exception {
+    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
+    for (String[] d : datasets) {
+      catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(TestLakes.datasetBody(d[0], d[1],
+          !d[1].equals(TestLakes.UNION_CLASS)))).toRecord(d[0], 1, null, null));
+    }
+    return catalog;
+  }
+
+  @Test
+  void pdgJoinsRecordsOfDifferentPrimariesThroughAnEventButNotThroughABlockedValue() throws Exception {
+    SparkSession spark = SharedSpark.session();
+    Catalog catalog = lake(new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
+        {"eeeeeeeeeeeeeeeeeeeeee01", TestLakes.EVENT_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}});
+    BatchIngest ingest = new BatchIngest(spark, catalog, Clock.systemUTC());
+    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa01", List.of(write(dir, "r.json", jsonLines(
+        "{'_id':'r1','identityMap':{'CRMID':[{'id':'c1','primary':true}]},'person':{'first':'Ann'},"
+            + "'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'r2','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Anna','last':'Lee'},"
+            + "'_acp_system_metadata':{'ingestTime':2000}}",
+        "{'_id':'r3','identityMap':{'ECID':[{'id':'e2','primary':true}],'Email':[{'id':'Anonymous'}]},"
+            + "'person':{'first':'Bob'},'_acp_system_metadata':{'ingestTime':1500}}")).toString()), Optional.empty());
+    // ev1 links c1 and e1 (r1 and r2 become one profile); ev2 shares only a blocked value with r3, which links
+    // nothing.
+    ingest.ingest("eeeeeeeeeeeeeeeeeeeeee01", List.of(write(dir, "e.json", jsonLines(
+        "{'_id':'ev1','timestamp':'2019-09-01T10:00:00Z','identityMap':{'ECID':[{'id':'e1','primary':true}],"
+            + "'crmid':[{'id':'c1'}]},'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'ev2','timestamp':'2019-09-01T11:00:00Z','identityMap':{'ECID':[{'id':'e9','primary':true}],"
+            + "'Email':[{'id':'anonymous'}]},'_acp_system_metadata':{'ingestTime':1000}}")).toString()),
+        Optional.empty());
+
+    ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(("{'fields':'person','mergePolicy':{'id':"
+        + "'timestampOrdered-pdg-mp'},'destination':{'datasetId':'dddddddddddddddddddddd01'},"
+        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"')), catalog, LakeSettings.defaults());
+    ExportResult result = new Export(spark, catalog, Clock.systemUTC()).run(plan,
+        new Export.Run(2, 1, List.of("0123456789abcdef0123456789abcde2"), 0), step -> { });
+    RowsJson.assertSameRows("r1 and r2 merged through ev1 (r2 newer), r3 alone", List.of(
+        "{\"person\":{\"first\":\"Anna\",\"last\":\"Lee\"}}", "{\"person\":{\"first\":\"Bob\"}}"),
+        spark.read().parquet(catalog.layout().batch("dddddddddddddddddddddd01", "0123456789abcdef0123456789abcde2")
+            .toString()));
+    assertEquals(2, result.exportedProfiles());
+    assertEquals(3, result.extensions().get("recordsRead").asLong());
+    assertEquals(2, result.extensions().get("eventsRead").asLong());
+    assertEquals(4, result.extensions().get("identities").asLong(), "c1, e1, e2, e9: blocked values are none");
+    assertEquals(1, result.extensions().get("links").asLong(), "c1-e1");
+    assertEquals(3, result.extensions().get("components").asLong(), "{c1, e1}, {e2}, the event-only {e9}");
+    assertEquals(2, result.extensions().get("largestComponent").asLong());
+    assertEquals(java.util.Map.of("ECID", 2L), result.exportedByNamespace(), "r2 ranks first in its profile");
   }
 }

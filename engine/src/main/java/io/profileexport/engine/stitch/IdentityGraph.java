@@ -9,10 +9,12 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
@@ -133,8 +135,10 @@ public final class IdentityGraph {
   }
 
   /**
-   * The identity graph's edges: for each record and event, a link from its smallest identity id to each of its
-   * other identities (a star, which links them all), deduplicated.
+   * The identity graph's edges: for each record and event, a link between every two of its identities, deduplicated
+   * (a pair of identities seen together in several rows is one link). A star from the smallest id would connect the
+   * same components with fewer edges, but its count would depend on the ids' hash order; the pairs are what the
+   * {@code links} metric counts.
    *
    * @param idArray a row's distinct identity ids, sorted
    */
@@ -146,9 +150,14 @@ public final class IdentityGraph {
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
     Column idArray = ids.sortedIds();
+    // Every pair (a < b) of a row's sorted distinct ids: the links the row makes, whatever the ids' order.
+    Column sorted = col("ids");
+    Column pairs = flatten(transform(sorted, (a, i) -> transform(slice(sorted, i.plus(2), size(sorted)),
+        b -> struct(a.as("a"), b.as("b")))));
     Dataset<Row> edges = linkMembers.select(idArray.as("ids"))
-        .filter(size(col("ids")).gt(1))
-        .select(element_at(col("ids"), 1).as("a"), explode(slice(col("ids"), 2, Integer.MAX_VALUE)).as("b"))
+        .filter(size(sorted).gt(1))
+        .select(explode(pairs).as("p"))
+        .select(col("p.a").as("a"), col("p.b").as("b"))
         .distinct();
     return new Links(ids, idArray, edges);
   }

@@ -165,6 +165,16 @@ class IdentityGraphTest {
   }
 
   @Test
+  void linksArePairsOfIdentitiesSeenTogetherWhateverTheirHashOrder() {
+    // Three identities make three links, four make six; a pair seen again (r3) is the same link.
+    IdentityGraph.Stitched s = stitch(List.of(row("r1", "ecid:a", "email:b", "crmid:c"),
+        row("r2", "ecid:w", "email:x", "crmid:y", "phone:z"), row("r3", "crmid:c", "ecid:a")));
+    assertEquals(3 + 6, s.metrics().get("links").asLong());
+    assertEquals(groups("r1,r3", "r2"), profiles(s));
+    assertEquals(4, s.metrics().get("largestComponent").asLong());
+  }
+
+  @Test
   void namespacesAreAlreadyCaseFoldedSoOnlyTheValueMatters() {
     assertEquals(groups("r1,r2", "r3"), profiles(stitch(List.of(row("r1", "ecid:A", "email:m"),
         row("r2", "email:m"), row("r3", "ecid:a")))));
