@@ -106,6 +106,7 @@ public final class Export {
       throw failed;
     } finally {
       describe(null);
+      IdentityGraph.releaseLookups();
     }
     long exportEnd = clock.millis();
 

@@ -27,6 +27,11 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
   }
 
   @Override
+  public String location(String name) {
+    return new Path(folder, name).toString();
+  }
+
+  @Override
   public long rows(String name) {
     Path dir = new Path(folder, name);
     LakeFileSystem files = LakeFileSystem.open(dir.toString(), spark.sparkContext().hadoopConfiguration());
@@ -41,7 +46,7 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
 
   @Override
   public Dataset<Row> materialize(Dataset<Row> frame, String name) {
-    String path = new Path(folder, name).toString();
+    String path = location(name);
     frame.write().mode(SaveMode.Overwrite).parquet(path);
     return spark.read().schema(frame.schema()).parquet(path);
   }

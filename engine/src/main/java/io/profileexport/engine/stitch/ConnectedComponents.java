@@ -43,6 +43,9 @@ public final class ConnectedComponents {
 
     /** Rows of a frame materialized under {@code name}, from the written files' metadata. */
     long rows(String name);
+
+    /** The folder (a Hadoop path) of the files of the frame materialized under {@code name}. */
+    String location(String name);
   }
 
   /**

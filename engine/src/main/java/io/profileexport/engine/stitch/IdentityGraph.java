@@ -130,8 +130,19 @@ public final class IdentityGraph {
     if (ids.collisions() > 0) {
       metrics.put("identityHashCollisions", ids.collisions());
     }
+    if (partitions == 1) {
+      // The graph fitted one task, so its membership fits an executor: each scan looks its rows' profiles up.
+      ComponentLookup lookup = ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup");
+      metrics.put("stitchTimeMs", clock.millis() - start);
+      return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics);
+    }
     return new Stitched(keyed(records, idArray, membership, maxIdentitiesPerGraph),
         keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics);
+  }
+
+  /** Drops this JVM's component lookup, if any, once the rows that used it are written. */
+  public static void releaseLookups() {
+    ComponentLookup.release();
   }
 
   /**
@@ -165,6 +176,15 @@ public final class IdentityGraph {
   /** Stitching tasks for a graph of {@code identities}: one while they fit one task. */
   public static int tasksFor(long identities, long identitiesPerTask) {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (identities + identitiesPerTask - 1) / identitiesPerTask));
+  }
+
+  /** As {@link #keyed}, the component looked up in the scan instead of joined. */
+  private static Dataset<Row> looked(Dataset<Row> rows, Column idArray, ComponentLookup lookup) {
+    Column root = lookup.rootOf(element_at(idArray, 1));
+    Column key = when(root.equalTo(lit(ComponentLookup.OVERSIZED)),
+        concat(lit("p:"), PrimaryIdentityStitching.profileKey(col(SystemColumns.PRIMARY))))
+        .otherwise(concat(lit("c:"), root.cast("string")));
+    return rows.withColumn(SystemColumns.PROFILE, key);
   }
 
   /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */

@@ -1,0 +1,178 @@
+package io.profileexport.engine.stitch;
+
+import static org.apache.spark.sql.functions.udf;
+
+import io.profileexport.engine.InternalRowFrames;
+import io.profileexport.engine.write.DataFiles;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.lang.ref.SoftReference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The components of a graph that fits one task, as a lookup every executor loads once from the run's staging: a
+ * record then finds its profile in the scan that reads it, and the wide records are shuffled once (by profile, for
+ * the merge) instead of twice (by identity for a join with the membership, then by profile). The lookup holds, per
+ * linked identity, its component's root, or {@link #OVERSIZED}; about 32 bytes per identity, as much as the one
+ * union-find task that made the components held. Nothing of the graph passes through the driver.
+ */
+final class ComponentLookup implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ComponentLookup.class);
+  /**
+   * The value of an identity whose component is larger than {@code maxIdentitiesPerGraph}: no identity id (hash ids
+   * are non-negative, colliding ones count down from -1), and not the map's {@link LongLongMap#ABSENT}.
+   */
+  static final long OVERSIZED = Long.MIN_VALUE + 1;
+  /** Entries per stored chunk (16 bytes each): a few MB per row of the staged file. */
+  private static final int CHUNK = 1 << 17;
+  private static final StructType CHUNKS = new StructType().add("chunk", DataTypes.BinaryType, false);
+
+  /** The loaded lookup of this JVM, kept while the GC can spare it; reloaded from the staged files otherwise. */
+  private static SoftReference<Loaded> loaded = new SoftReference<>(null);
+
+  private record Loaded(String folder, LongLongMap roots) {}
+
+  private final String folder;
+  private final Map<String, String> hadoopConf;
+  /** This copy's lookup: each task deserializes its own copy, so only its first row takes the JVM-wide lock. */
+  private transient LongLongMap roots;
+
+  private ComponentLookup(String folder, Map<String, String> hadoopConf) {
+    this.folder = folder;
+    this.hadoopConf = hadoopConf;
+  }
+
+  /**
+   * Stores {@code membership} (node, root, size) for lookups.
+   *
+   * @param store where the chunks are written; the lookup reads them from there until the run's staging is removed
+   */
+  static ComponentLookup of(Dataset<Row> membership, int maxIdentitiesPerGraph,
+      ConnectedComponents.Materializer store, String name) {
+    String folder = store.location(name);
+    // Uncompressed: parquet-mr's Snappy stream grows its direct buffer step by step for pages of megabytes, which
+    // took half a minute for 7M identities; the chunks are random longs that would not compress anyway.
+    InternalRowFrames.mapPartitions(membership, CHUNKS, rows -> chunked(rows, maxIdentitiesPerGraph))
+        .write().mode(SaveMode.Overwrite).option("compression", "none").parquet(folder);
+    Map<String, String> conf = new HashMap<>();
+    for (Map.Entry<String, String> e : membership.sparkSession().sparkContext().hadoopConfiguration()) {
+      conf.put(e.getKey(), e.getValue());
+    }
+    return new ComponentLookup(folder, conf);
+  }
+
+  /** (node, root, size) rows packed into chunks of (node, root or OVERSIZED) pairs, little-endian. */
+  private static Iterator<InternalRow> chunked(Iterator<InternalRow> rows, int maxIdentitiesPerGraph) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public InternalRow next() {
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK * 16).order(ByteOrder.LITTLE_ENDIAN);
+        while (rows.hasNext() && buffer.hasRemaining()) {
+          InternalRow r = rows.next();
+          buffer.putLong(r.getLong(0));
+          buffer.putLong(r.getLong(2) > maxIdentitiesPerGraph ? OVERSIZED : r.getLong(1));
+        }
+        byte[] bytes = new byte[buffer.position()];
+        buffer.flip().get(bytes);
+        return new GenericInternalRow(new Object[] {bytes});
+      }
+    };
+  }
+
+  /**
+   * The profile component of a row whose smallest identity id is {@code node}: its root, {@link #OVERSIZED}, or
+   * {@code node} itself for an identity that has no link.
+   */
+  Column rootOf(Column node) {
+    ComponentLookup self = this;
+    return udf((UDF1<Long, Long>) n -> {
+      if (n == null) {
+        return null;  // no identity: taking-part rows always have one, the primary
+      }
+      long root = self.roots().get(n);
+      return root == LongLongMap.ABSENT ? n : root;
+    }, DataTypes.LongType).apply(node);
+  }
+
+  private LongLongMap roots() {
+    if (roots == null) {
+      roots = shared();
+    }
+    return roots;
+  }
+
+  private LongLongMap shared() {
+    synchronized (ComponentLookup.class) {
+      Loaded current = loaded.get();
+      if (current == null || !current.folder().equals(folder)) {
+        long start = System.nanoTime();
+        current = new Loaded(folder, read());
+        LOG.info("identity components loaded from {}: {} identities in {} ms", folder, current.roots().size(),
+            (System.nanoTime() - start) / 1_000_000);
+        loaded = new SoftReference<>(current);
+      }
+      return current.roots();
+    }
+  }
+
+  private LongLongMap read() {
+    LongLongMap roots = new LongLongMap(1 << 16);
+    Configuration conf = new Configuration(false);
+    hadoopConf.forEach(conf::set);
+    Path dir = new Path(folder);
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      for (FileStatus file : fs.listStatus(dir)) {
+        if (!DataFiles.isDataFile(file.getPath().getName())) {
+          continue;
+        }
+        try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file.getPath())
+            .withConf(conf).build()) {
+          for (Group g = reader.read(); g != null; g = reader.read()) {
+            ByteBuffer chunk = g.getBinary("chunk", 0).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            while (chunk.remaining() >= 16) {
+              roots.put(chunk.getLong(), chunk.getLong());
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the identity components staged in " + folder, e);
+    }
+    return roots;
+  }
+
+  /** Drops this JVM's loaded lookup (the driver's, in local mode) once the job is done with it. */
+  static void release() {
+    synchronized (ComponentLookup.class) {
+      loaded = new SoftReference<>(null);
+    }
+  }
+}
