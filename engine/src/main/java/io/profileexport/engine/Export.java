@@ -106,7 +106,7 @@ public final class Export {
       throw failed;
     } finally {
       describe(null);
-      IdentityGraph.releaseLookups();
+      stitching.release();
     }
     long exportEnd = clock.millis();
 
@@ -160,6 +160,12 @@ public final class Export {
   static final class Stitching {
     private IdentityColumns.Counters eventCounters;
     private ObjectNode metrics;
+    private Runnable release = () -> { };
+
+    /** Frees what stitching holds in this JVM for keying the rows; once they are written. */
+    void release() {
+      release.run();
+    }
 
     IdentityColumns.Counters eventCounters() {
       return eventCounters;
@@ -197,6 +203,7 @@ public final class Export {
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
       stitching.metrics = stitched.metrics();
+      stitching.release = stitched.release();
       keyed = stitched.records();
     } else {
       keyed = PrimaryIdentityStitching.keyed(records);

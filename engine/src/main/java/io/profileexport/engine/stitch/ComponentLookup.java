@@ -10,9 +10,13 @@ import java.io.UncheckedIOException;
 import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -49,17 +53,27 @@ final class ComponentLookup implements Serializable {
   private static final int CHUNK = 1 << 17;
   private static final StructType CHUNKS = new StructType().add("chunk", DataTypes.BinaryType, false);
 
-  /** The loaded lookup of this JVM, kept while the GC can spare it; reloaded from the staged files otherwise. */
-  private static SoftReference<Loaded> loaded = new SoftReference<>(null);
+  /**
+   * The lookups loaded in this JVM, by {@link #key}: kept while the GC can spare them (reloaded from the staged files
+   * otherwise) and dropped by {@link #release} when their job is done. Concurrent jobs (a job service) each have
+   * their own entry, loaded once under that entry's own lock.
+   */
+  private static final ConcurrentHashMap<String, Entry> LOADED = new ConcurrentHashMap<>();
 
-  private record Loaded(String folder, LongLongMap roots) {}
+  /** One lookup's slot: its lock and its map, softly held. */
+  private static final class Entry {
+    private SoftReference<LongLongMap> roots = new SoftReference<>(null);
+  }
 
+  /** The staged folder and a token unique to this lookup: a folder reused later (a lake made again) is another key. */
+  private final String key;
   private final String folder;
   private final Map<String, String> hadoopConf;
-  /** This copy's lookup: each task deserializes its own copy, so only its first row takes the JVM-wide lock. */
+  /** This copy's lookup: each task deserializes its own copy, so only its first row looks in {@link #LOADED}. */
   private transient LongLongMap roots;
 
   private ComponentLookup(String folder, Map<String, String> hadoopConf) {
+    this.key = folder + "#" + UUID.randomUUID();
     this.folder = folder;
     this.hadoopConf = hadoopConf;
   }
@@ -129,30 +143,37 @@ final class ComponentLookup implements Serializable {
   }
 
   private LongLongMap shared() {
-    synchronized (ComponentLookup.class) {
-      Loaded current = loaded.get();
-      if (current == null || !current.folder().equals(folder)) {
+    Entry entry = LOADED.computeIfAbsent(key, k -> new Entry());
+    synchronized (entry) {
+      LongLongMap current = entry.roots.get();
+      if (current == null) {
         long start = System.nanoTime();
-        current = new Loaded(folder, read());
-        LOG.info("identity components loaded from {}: {} identities in {} ms", folder, current.roots().size(),
+        current = read();
+        LOG.info("identity components loaded from {}: {} identities in {} ms", folder, current.size(),
             (System.nanoTime() - start) / 1_000_000);
-        loaded = new SoftReference<>(current);
+        entry.roots = new SoftReference<>(current);
       }
-      return current.roots();
+      return current;
     }
   }
 
   private LongLongMap read() {
-    LongLongMap roots = new LongLongMap(1 << 16);
     Configuration conf = new Configuration(false);
     hadoopConf.forEach(conf::set);
     Path dir = new Path(folder);
     try {
       FileSystem fs = dir.getFileSystem(conf);
+      List<FileStatus> files = new ArrayList<>();
+      long bytes = 0;
       for (FileStatus file : fs.listStatus(dir)) {
-        if (!DataFiles.isDataFile(file.getPath().getName())) {
-          continue;
+        if (DataFiles.isDataFile(file.getPath().getName())) {
+          files.add(file);
+          bytes += file.getLen();
         }
+      }
+      // Sized from the files (16 bytes an entry, uncompressed), so the table never grows while it fills.
+      LongLongMap roots = new LongLongMap((int) Math.min(Integer.MAX_VALUE / 4, bytes / 16 + 16));
+      for (FileStatus file : files) {
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file.getPath())
             .withConf(conf).build()) {
           for (Group g = reader.read(); g != null; g = reader.read()) {
@@ -163,16 +184,17 @@ final class ComponentLookup implements Serializable {
           }
         }
       }
+      return roots;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the identity components staged in " + folder, e);
     }
-    return roots;
   }
 
-  /** Drops this JVM's loaded lookup (the driver's, in local mode) once the job is done with it. */
-  static void release() {
-    synchronized (ComponentLookup.class) {
-      loaded = new SoftReference<>(null);
-    }
+  /**
+   * Drops this lookup from this JVM (the driver's, which is also the executor in local mode) once its job is done.
+   * Executors of a cluster keep theirs softly until the GC needs the memory.
+   */
+  void release() {
+    LOADED.remove(key);
   }
 }

@@ -45,8 +45,12 @@ public final class IdentityGraph {
   /** The floor of {@link #identitiesPerTask}: below it, iterating costs more than any heap it saves. */
   static final long MIN_IDENTITIES_PER_TASK = 1_000_000L;
 
-  /** Records and events with their profile key, and the stitching counters for {@code metrics.extensions}. */
-  public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics) {}
+  /**
+   * Records and events with their profile key, and the stitching counters for {@code metrics.extensions}.
+   *
+   * @param release to run once the keyed rows are written: frees what the keying holds in this JVM
+   */
+  public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics, Runnable release) {}
 
   private IdentityGraph() {}
 
@@ -66,21 +70,38 @@ public final class IdentityGraph {
   }
 
   /**
-   * Identities one union-find task can hold, from the heap a task gets: the driver's heap over its threads in local
-   * mode, else {@code spark.executor.memory} over {@code spark.executor.cores} (1 when unset, as on YARN and
-   * Kubernetes). Graphs up to this size are stitched in one pass by one task; larger ones are split into tasks of
-   * this size and iterated.
+   * Identities one union-find task can hold, from the heap a task gets: the driver's heap over the local master's
+   * threads in local mode, else {@code spark.executor.memory} over the tasks an executor runs at once:
+   * {@code spark.executor.cores} (over {@code spark.task.cpus}), or when unset 1 on YARN and Kubernetes and, on a
+   * standalone cluster, where an executor takes all its worker's cores, the application's cores over its executors.
+   * Graphs up to this size are stitched in one pass by one task; larger ones are split into tasks of this size and
+   * iterated.
    */
   public static long identitiesPerTask(org.apache.spark.SparkContext sc) {
     long heapPerTask;
     if (sc.isLocal()) {
-      heapPerTask = Runtime.getRuntime().maxMemory() / Math.max(1, sc.defaultParallelism());
+      heapPerTask = Runtime.getRuntime().maxMemory() / localThreads(sc.master());
     } else {
-      int taskCpus = Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
-      int tasks = Math.max(1, sc.getConf().getInt("spark.executor.cores", 1) / taskCpus);
+      int cores = sc.getConf().getInt("spark.executor.cores", 0);
+      if (cores <= 0) {
+        boolean oneCore = sc.master().startsWith("yarn") || sc.master().startsWith("k8s");
+        int executors = Math.max(1, sc.statusTracker().getExecutorInfos().length - 1);  // the driver is listed too
+        cores = oneCore ? 1 : Math.max(1, sc.defaultParallelism() / executors);
+      }
+      int tasks = Math.max(1, cores / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1)));
       heapPerTask = sc.executorMemory() * 1024L * 1024L / tasks;
     }
     return Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask / HEAP_BYTES_PER_IDENTITY);
+  }
+
+  /** Task threads of a local master: {@code local} 1, {@code local[N]} and {@code local[N,F]} N, {@code [*]} all. */
+  static int localThreads(String master) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\*|\\d+)").matcher(master);
+    if (!m.lookingAt()) {
+      return 1;
+    }
+    return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors()
+        : Math.max(1, Integer.parseInt(m.group(1)));
   }
 
   /**
@@ -134,15 +155,11 @@ public final class IdentityGraph {
       // The graph fitted one task, so its membership fits an executor: each scan looks its rows' profiles up.
       ComponentLookup lookup = ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup");
       metrics.put("stitchTimeMs", clock.millis() - start);
-      return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics);
+      return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,
+          lookup::release);
     }
     return new Stitched(keyed(records, idArray, membership, maxIdentitiesPerGraph),
-        keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics);
-  }
-
-  /** Drops this JVM's component lookup, if any, once the rows that used it are written. */
-  public static void releaseLookups() {
-    ComponentLookup.release();
+        keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics, () -> { });
   }
 
   /**
