@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,37 +25,52 @@ class ExportSmokeTest {
 
   @Test
   void twoDatasetsMergeIntoProfiles() throws Exception {
-    SparkSession spark = SharedSpark.session();
     Catalog catalog = lake(new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
         {"aaaaaaaaaaaaaaaaaaaaaa02", TestLakes.PROFILE_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}});
-    BatchIngest ingest = new BatchIngest(spark, catalog, Clock.systemUTC());
-    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa01", List.of(write(dir, "a.json", jsonLines(
+    ingest(catalog, "aaaaaaaaaaaaaaaaaaaaaa01", "a.json",
         "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Ann','last':null},"
             + "'segmentMembership':{'ups':{'s1':{'status':'realized','lastQualificationTime':'2019-09-01T10:00:00Z'}}},"
             + "'_acp_system_metadata':{'ingestTime':1000}}",
         "{'_id':'a2','identityMap':{'ECID':[{'id':'e2','primary':true}]},'person':{'first':'Bob'},"
-            + "'_acp_system_metadata':{'ingestTime':1000}}")).toString()), Optional.empty());
-    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa02", List.of(write(dir, "b.json", jsonLines(
+            + "'_acp_system_metadata':{'ingestTime':1000}}");
+    ingest(catalog, "aaaaaaaaaaaaaaaaaaaaaa02", "b.json",
         "{'_id':'b1','identityMap':{'ecid':[{'id':'e1','primary':true}],'Email':[{'id':'ann@x.com'}]},"
             + "'person':{'first':'Anna','last':'Smith'},'_acp_system_metadata':{'ingestTime':2000}}",
         "{'_id':'b2','identityMap':{'ECID':[{'id':'anonymous','primary':true}]},'person':{'first':'Nobody'},"
-            + "'_acp_system_metadata':{'ingestTime':2000}}")).toString()), Optional.empty());
+            + "'_acp_system_metadata':{'ingestTime':2000}}");
 
-    ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(("{'fields':'person,identityMap','filter':{"
-        + "'segments':[{'segmentId':'s1'}]},'destination':{'datasetId':'dddddddddddddddddddddd01'},"
-        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"')), catalog, LakeSettings.defaults());
-    ExportResult result = new Export(spark, catalog, Clock.systemUTC()).run(plan,
-        new Export.Run(1, 1, List.of("0123456789abcdef0123456789abcdef"), 0), step -> { });
+    ExportResult result = export(catalog, "'fields':'person,identityMap','filter':{'segments':[{'segmentId':'s1'}]}",
+        1, "0123456789abcdef0123456789abcdef");
     RowsJson.assertSameRows("e1's two records merged, b2 skipped (blocked), a2 not in s1", List.of(
         "{\"person\":{\"first\":\"Anna\",\"last\":\"Smith\"},\"identityMap\":{\"ecid\":[{\"id\":\"e1\",\"primary\":true}],"
             + "\"Email\":[{\"id\":\"ann@x.com\"}]}}"),
-        spark.read().parquet(catalog.layout().batch("dddddddddddddddddddddd01", "0123456789abcdef0123456789abcdef")
-            .toString()));
+        written(catalog, "0123456789abcdef0123456789abcdef"));
     assertEquals(1, result.exportedProfiles());
     assertEquals(4, result.extensions().get("recordsRead").asLong());
     assertEquals(1, result.extensions().get("recordsSkipped").get("noPrimaryIdentity").asLong());
     assertEquals(2, result.extensions().get("components").asLong());
     assertEquals(java.util.Map.of("ecid", 1L), result.exportedByNamespace());
+  }
+
+  /** One batch of JSON lines (single quotes for double) ingested into {@code dataset}. */
+  void ingest(Catalog catalog, String dataset, String file, String... lines) throws Exception {
+    new BatchIngest(SharedSpark.session(), catalog, Clock.systemUTC()).ingest(dataset,
+        List.of(write(dir, file, jsonLines(lines)).toString()), Optional.empty());
+  }
+
+  /** Runs the request whose members {@code members} (single-quoted) adds to the destination and schema. */
+  ExportResult export(Catalog catalog, String members, long jobId, String batchId) throws Exception {
+    ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(("{" + members + ",'destination':{'datasetId':"
+        + "'dddddddddddddddddddddd01'},'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"')), catalog,
+        LakeSettings.defaults());
+    return new Export(SharedSpark.session(), catalog, Clock.systemUTC()).run(plan,
+        new Export.Run(jobId, 1, List.of(batchId), 0), step -> { });
+  }
+
+  /** The rows of a published batch of the destination. */
+  static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> written(Catalog catalog, String batchId) {
+    return SharedSpark.session().read().parquet(catalog.layout().batch("dddddddddddddddddddddd01", batchId)
+        .toString());
   }
 
   /** A lake with the datasets {id, schema class}: destinations (union class) not profile-enabled, the rest enabled. */
@@ -71,35 +85,28 @@ class ExportSmokeTest {
 
   @Test
   void pdgJoinsRecordsOfDifferentPrimariesThroughAnEventButNotThroughABlockedValue() throws Exception {
-    SparkSession spark = SharedSpark.session();
     Catalog catalog = lake(new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
         {"eeeeeeeeeeeeeeeeeeeeee01", TestLakes.EVENT_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}});
-    BatchIngest ingest = new BatchIngest(spark, catalog, Clock.systemUTC());
-    ingest.ingest("aaaaaaaaaaaaaaaaaaaaaa01", List.of(write(dir, "r.json", jsonLines(
+    ingest(catalog, "aaaaaaaaaaaaaaaaaaaaaa01", "r.json",
         "{'_id':'r1','identityMap':{'CRMID':[{'id':'c1','primary':true}]},'person':{'first':'Ann'},"
             + "'_acp_system_metadata':{'ingestTime':1000}}",
         "{'_id':'r2','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Anna','last':'Lee'},"
             + "'_acp_system_metadata':{'ingestTime':2000}}",
         "{'_id':'r3','identityMap':{'ECID':[{'id':'e2','primary':true}],'Email':[{'id':'Anonymous'}]},"
-            + "'person':{'first':'Bob'},'_acp_system_metadata':{'ingestTime':1500}}")).toString()), Optional.empty());
+            + "'person':{'first':'Bob'},'_acp_system_metadata':{'ingestTime':1500}}");
     // ev1 links c1 and e1 (r1 and r2 become one profile); ev2 shares only a blocked value with r3, which links
     // nothing.
-    ingest.ingest("eeeeeeeeeeeeeeeeeeeeee01", List.of(write(dir, "e.json", jsonLines(
+    ingest(catalog, "eeeeeeeeeeeeeeeeeeeeee01", "e.json",
         "{'_id':'ev1','timestamp':'2019-09-01T10:00:00Z','identityMap':{'ECID':[{'id':'e1','primary':true}],"
             + "'crmid':[{'id':'c1'}]},'_acp_system_metadata':{'ingestTime':1000}}",
         "{'_id':'ev2','timestamp':'2019-09-01T11:00:00Z','identityMap':{'ECID':[{'id':'e9','primary':true}],"
-            + "'Email':[{'id':'anonymous'}]},'_acp_system_metadata':{'ingestTime':1000}}")).toString()),
-        Optional.empty());
+            + "'Email':[{'id':'anonymous'}]},'_acp_system_metadata':{'ingestTime':1000}}");
 
-    ExportPlan plan = ExportPlanner.plan(Json.MAPPER.readTree(("{'fields':'person','mergePolicy':{'id':"
-        + "'timestampOrdered-pdg-mp'},'destination':{'datasetId':'dddddddddddddddddddddd01'},"
-        + "'schema':{'name':'_xdm.context.profile'}}").replace('\'', '"')), catalog, LakeSettings.defaults());
-    ExportResult result = new Export(spark, catalog, Clock.systemUTC()).run(plan,
-        new Export.Run(2, 1, List.of("0123456789abcdef0123456789abcde2"), 0), step -> { });
+    ExportResult result = export(catalog, "'fields':'person','mergePolicy':{'id':'timestampOrdered-pdg-mp'}", 2,
+        "0123456789abcdef0123456789abcde2");
     RowsJson.assertSameRows("r1 and r2 merged through ev1 (r2 newer), r3 alone", List.of(
         "{\"person\":{\"first\":\"Anna\",\"last\":\"Lee\"}}", "{\"person\":{\"first\":\"Bob\"}}"),
-        spark.read().parquet(catalog.layout().batch("dddddddddddddddddddddd01", "0123456789abcdef0123456789abcde2")
-            .toString()));
+        written(catalog, "0123456789abcdef0123456789abcde2"));
     assertEquals(2, result.exportedProfiles());
     assertEquals(3, result.extensions().get("recordsRead").asLong());
     assertEquals(2, result.extensions().get("eventsRead").asLong());
