@@ -5,7 +5,6 @@ import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.merge.XdmMaps;
 import java.io.Serializable;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -125,6 +124,7 @@ public final class IdentityColumns {
 
     Iterator<InternalRow> read(Iterator<InternalRow> rows) {
       JoinedRow joined = new JoinedRow();
+      RowIdentities scratch = new RowIdentities(blocked);
       return new Iterator<>() {
         @Override
         public boolean hasNext() {
@@ -134,15 +134,13 @@ public final class IdentityColumns {
         @Override
         public InternalRow next() {
           InternalRow row = rows.next();
-          return joined.apply(row, identities(row));
+          return joined.apply(row, identities(row, scratch));
         }
       };
     }
 
-    private InternalRow identities(InternalRow row) {
-      // Distinct identities in first-seen order: {nsKey, id, spelling}, and which of them are marked primary.
-      Map<String, UTF8String[]> seen = new LinkedHashMap<>();
-      Map<String, Boolean> marked = new LinkedHashMap<>();
+    private InternalRow identities(InternalRow row, RowIdentities seen) {
+      seen.clear();
       if (mapIdx >= 0 && !row.isNullAt(mapIdx)) {
         MapData map = row.getMap(mapIdx);
         ArrayData keys = map.keyArray();
@@ -152,7 +150,7 @@ public final class IdentityColumns {
             continue;
           }
           UTF8String spelling = keys.getUTF8String(n);
-          UTF8String nsKey = UTF8String.fromString(spelling.toString().toLowerCase(Locale.ROOT));
+          UTF8String nsKey = seen.lowerCased(spelling);
           ArrayData items = values.getArray(n);
           for (int i = 0; i < items.numElements(); i++) {
             if (items.isNullAt(i)) {
@@ -160,24 +158,27 @@ public final class IdentityColumns {
             }
             InternalRow item = items.getStruct(i, itemFields);
             Object id = item.isNullAt(idIdx) ? null : item.get(idIdx, idType);
-            if (isBlocked(id, blocked)) {
+            if (seen.isBlocked(id)) {
               continue;
             }
             UTF8String idText = id instanceof UTF8String s ? s : UTF8String.fromString(String.valueOf(id));
-            String key = nsKey + "\u0000" + idText;
-            seen.putIfAbsent(key, new UTF8String[] {nsKey, idText, spelling});
-            if (primaryIdx >= 0 && !item.isNullAt(primaryIdx) && item.getBoolean(primaryIdx)) {
-              marked.put(key, true);
-            }
+            seen.add(nsKey, idText, spelling,
+                primaryIdx >= 0 && !item.isNullAt(primaryIdx) && item.getBoolean(primaryIdx));
           }
         }
       }
-      Object[] identities = new Object[seen.size()];
-      long[] ids = new long[seen.size()];
-      int n = 0;
-      for (UTF8String[] v : seen.values()) {
-        identities[n] = new GenericInternalRow(new Object[] {v[0], v[1]});
-        ids[n++] = hash.of(v[0], v[1]);
+      int count = seen.size();
+      Object[] identities = new Object[count];
+      long[] ids = new long[count];
+      int marked = 0;
+      int primaryAt = -1;
+      for (int n = 0; n < count; n++) {
+        identities[n] = new GenericInternalRow(new Object[] {seen.nsKeys[n], seen.idTexts[n]});
+        ids[n] = hash.of(seen.nsKeys[n], seen.idTexts[n]);
+        if (seen.primary[n]) {
+          marked++;
+          primaryAt = n;
+        }
       }
       java.util.Arrays.sort(ids);
       int distinct = 0;
@@ -186,16 +187,16 @@ public final class IdentityColumns {
           ids[distinct++] = ids[i];
         }
       }
-      String primaryKey = null;
       UTF8String skip = null;
-      if (marked.size() == 1) {
-        primaryKey = marked.keySet().iterator().next();
-      } else if (marked.size() > 1) {
+      if (marked > 1) {
         skip = MULTIPLE_TEXT;
-      } else if (seen.size() == 1) {
-        primaryKey = seen.keySet().iterator().next();
-      } else {
-        skip = NO_PRIMARY_TEXT;
+        primaryAt = -1;
+      } else if (marked == 0) {
+        if (count == 1) {
+          primaryAt = 0;
+        } else {
+          skip = NO_PRIMARY_TEXT;
+        }
       }
       if (counters != null) {
         counters.read().add(1);
@@ -205,12 +206,142 @@ public final class IdentityColumns {
           counters.multiplePrimaries().add(1);
         }
       }
-      UTF8String[] primary = primaryKey == null ? null : seen.get(primaryKey);
       return new GenericInternalRow(new Object[] {new GenericArrayData(identities),
           org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(
               java.util.Arrays.copyOf(ids, distinct)),
-          primary == null ? null : new GenericInternalRow(new Object[] {primary[0], primary[1]}),
-          primary == null ? null : primary[2], skip});
+          primaryAt < 0 ? null : new GenericInternalRow(new Object[] {seen.nsKeys[primaryAt], seen.idTexts[primaryAt]}),
+          primaryAt < 0 ? null : seen.spellings[primaryAt], skip});
+    }
+  }
+
+  /**
+   * One row's distinct identities in first-seen order, with the spelling of their first occurrence and whether any
+   * occurrence is marked primary; reused from row to row of a task. Rows carry a handful of identities, so they are
+   * deduplicated by scanning, which allocates nothing; namespaces are lower-cased once per task.
+   */
+  static final class RowIdentities {
+    private static final int MAX_CACHED_NAMESPACES = 1024;
+    private final Set<String> blocked;
+    private final Map<UTF8String, UTF8String> lowered = new java.util.HashMap<>();
+    private Set<UTF8String> blockedText;
+    private boolean[] blockedLengths;
+    private UTF8String[] nsKeys = new UTF8String[4];
+    private UTF8String[] idTexts = new UTF8String[4];
+    private UTF8String[] spellings = new UTF8String[4];
+    private boolean[] primary = new boolean[4];
+    private int size;
+
+    RowIdentities(Set<String> blocked) {
+      this.blocked = blocked;
+    }
+
+    void clear() {
+      java.util.Arrays.fill(nsKeys, 0, size, null);
+      java.util.Arrays.fill(idTexts, 0, size, null);
+      java.util.Arrays.fill(spellings, 0, size, null);
+      size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    boolean isPrimary(int n) {
+      return primary[n];
+    }
+
+    void add(UTF8String nsKey, UTF8String idText, UTF8String spelling, boolean marked) {
+      for (int n = 0; n < size; n++) {
+        if (nsKeys[n].equals(nsKey) && idTexts[n].equals(idText)) {
+          primary[n] |= marked;
+          return;
+        }
+      }
+      if (size == nsKeys.length) {
+        nsKeys = java.util.Arrays.copyOf(nsKeys, size * 2);
+        idTexts = java.util.Arrays.copyOf(idTexts, size * 2);
+        spellings = java.util.Arrays.copyOf(spellings, size * 2);
+        primary = java.util.Arrays.copyOf(primary, size * 2);
+      }
+      nsKeys[size] = nsKey;
+      idTexts[size] = idText;
+      spellings[size] = spelling;
+      primary[size++] = marked;
+    }
+
+    /** A namespace's key: lower-cased as Java does in {@link Locale#ROOT}. */
+    UTF8String lowerCased(UTF8String spelling) {
+      UTF8String key = lowered.get(spelling);
+      if (key == null) {
+        if (lowered.size() >= MAX_CACHED_NAMESPACES) {
+          lowered.clear();
+        }
+        key = UTF8String.fromString(spelling.toString().toLowerCase(Locale.ROOT));
+        lowered.put(spelling.clone(), key);  // the spelling may point into a buffer the reader reuses
+      }
+      return key;
+    }
+
+    boolean isBlocked(Object id) {
+      if (id == null) {
+        return true;
+      }
+      if (blocked.isEmpty()) {
+        return false;
+      }
+      if (id instanceof UTF8String text) {
+        Boolean ascii = blockedAscii(text);
+        if (ascii != null) {
+          return ascii;
+        }
+      }
+      return IdentityColumns.isBlocked(id, blocked);
+    }
+
+    /**
+     * As {@link IdentityColumns#isBlocked} (Java's {@code trim().toLowerCase(Locale.ROOT)}) for text that is all
+     * ASCII, where the bytes alone decide it, mostly without allocating: a value whose trimmed length is no blocked
+     * value's length is not blocked. Null for any other text.
+     */
+    private static byte byteAt(UTF8String text, int i) {
+      return org.apache.spark.unsafe.Platform.getByte(text.getBaseObject(), text.getBaseOffset() + i);
+    }
+
+    private Boolean blockedAscii(UTF8String text) {
+      if (blockedText == null) {
+        blockedText = new java.util.HashSet<>();
+        int longest = 0;
+        for (String b : blocked) {
+          UTF8String t = UTF8String.fromString(b);
+          blockedText.add(t);
+          longest = Math.max(longest, t.numBytes());
+        }
+        blockedLengths = new boolean[longest + 1];
+        blockedText.forEach(t -> blockedLengths[t.numBytes()] = true);
+      }
+      int n = text.numBytes();
+      for (int i = 0; i < n; i++) {
+        if (byteAt(text, i) < 0) {
+          return null;
+        }
+      }
+      int from = 0;
+      int to = n;
+      while (from < to && byteAt(text, from) <= ' ') {
+        from++;
+      }
+      while (to > from && byteAt(text, to - 1) <= ' ') {
+        to--;
+      }
+      if (to - from >= blockedLengths.length || !blockedLengths[to - from]) {
+        return false;
+      }
+      byte[] out = new byte[to - from];
+      for (int i = from; i < to; i++) {
+        byte b = byteAt(text, i);
+        out[i - from] = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+      }
+      return blockedText.contains(UTF8String.fromBytes(out));
     }
   }
 }
