@@ -67,6 +67,13 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("--export")) {
+      // Development aid: only part 2 (the export against its ceiling) on one lake, printed.
+      SparkSession spark = SparkSessions.create(Optional.empty(), Map.of());
+      System.out.println(Json.pretty(new Bench(spark, Path.of(args[2])).exportAgainstCeiling(args[1])));
+      spark.stop();
+      return;
+    }
     if (args.length != 5) {
       System.err.println("usage: Bench STITCH_LAKE SCALE_LAKE SMALL_LAKE WORK_DIR RESULTS_MD");
       System.exit(2);

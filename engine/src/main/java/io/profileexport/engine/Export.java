@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
@@ -188,15 +189,20 @@ public final class Export {
       String name = run.jobId() + "-" + run.epoch();
       stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
       // The graph is read from the identities alone: narrow reads of the records (uncounted: the wide pass counts
-      // them) and of the events, twice (the identities, then the links; the events counted on the second).
-      Dataset<Row> records0 = takingPart(withIdentities(identityMapOnly(loaded), blocked, null));
+      // them) and of the events, twice (the identities, then the links; the events counted on the second). On the
+      // second, records also carry whether they meet the filters' fragment condition, so that stitching can leave
+      // out the profiles the filters would drop before they are merged.
       Dataset<Row> events0 = identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion()));
-      Dataset<Row> members = records0.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
+      Dataset<Row> members = takingPart(withIdentities(identityMapOnly(loaded), blocked, null))
+          .select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
           .union(takingPart(withIdentities(events0, blocked, null))
               .select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
       Dataset<Row> events = takingPart(withIdentities(events0, blocked, stitching.eventCounters));
-      Dataset<Row> linkMembers = records0.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
-          .union(events.select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
+      Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
+      Dataset<Row> recordLinks = takingPart(withIdentities(identityMapOnly(loaded, fragment
+          .map(c -> c.as(IdentityGraph.CANDIDATE))), blocked, null));
+      Dataset<Row> linkMembers = linkColumns(recordLinks, true, fragment.isPresent())
+          .union(linkColumns(events, false, fragment.isPresent()));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
       IdentityGraph.Stitched stitched = IdentityGraph.stitch(members, linkMembers, records, events,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
@@ -214,8 +220,32 @@ public final class Export {
 
   /** Only the identity map (when the schema has one), so the scan reads nothing else. */
   private static Dataset<Row> identityMapOnly(Dataset<Row> rows) {
-    return rows.schema().getFieldIndex(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()
-        ? rows.select(col(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP)) : rows.select();
+    return identityMapOnly(rows, Optional.empty());
+  }
+
+  /** The identity map (when the schema has one) and {@code extra}, so the scan reads only what they need. */
+  private static Dataset<Row> identityMapOnly(Dataset<Row> rows, Optional<Column> extra) {
+    List<Column> columns = new java.util.ArrayList<>();
+    if (rows.schema().getFieldIndex(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()) {
+      columns.add(col(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP));
+    }
+    extra.ifPresent(columns::add);
+    return rows.select(columns.toArray(new Column[0]));
+  }
+
+  /**
+   * The columns stitching reads of a link member ({@link IdentityGraph#stitch}), alike for records and events; with
+   * a fragment condition, whether the row is a record and meets it, so that stitching can leave profiles out (and
+   * count them all from the records' marks, as the merge then sees only some).
+   */
+  private static Dataset<Row> linkColumns(Dataset<Row> rows, boolean records, boolean candidates) {
+    List<Column> columns = new java.util.ArrayList<>(List.of(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS),
+        col(SystemColumns.PRIMARY)));
+    if (candidates) {
+      columns.add(lit(records).as(IdentityGraph.RECORD));
+      columns.add(records ? col(IdentityGraph.CANDIDATE) : lit(false).as(IdentityGraph.CANDIDATE));
+    }
+    return rows.select(columns.toArray(new Column[0]));
   }
 
   /**

@@ -116,4 +116,60 @@ class ExportSmokeTest {
     assertEquals(2, result.extensions().get("largestComponent").asLong());
     assertEquals(java.util.Map.of("ECID", 2L), result.exportedByNamespace(), "r2 ranks first in its profile");
   }
+
+  /**
+   * Under pdg, profiles none of whose records could make them pass the filters are left out before the merge; the
+   * others are merged whole, from every record, and the filters still decide on the merged profile.
+   */
+  @Test
+  void pdgLeavesOutOnlyProfilesTheFiltersDropAndCountsEveryProfile() throws Exception {
+    Catalog catalog = lake(new String[][] {{"aaaaaaaaaaaaaaaaaaaaaa01", TestLakes.PROFILE_CLASS},
+        {"eeeeeeeeeeeeeeeeeeeeee01", TestLakes.EVENT_CLASS}, {"dddddddddddddddddddddd01", TestLakes.UNION_CLASS}});
+    ingest(catalog, "aaaaaaaaaaaaaaaaaaaaaa01", "r.json",
+        // c1 and e1 (joined by ev1): only r1 is in s1, r2 is newer and gives the name.
+        "{'_id':'r1','identityMap':{'CRMID':[{'id':'c1','primary':true}]},'person':{'first':'Ann'},"
+            + member("realized", "2019-09-01T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'r2','identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'first':'Anna','last':'Lee'},"
+            + "'_acp_system_metadata':{'ingestTime':2000}}",
+        // e2: exited only.
+        "{'_id':'r3','identityMap':{'ECID':[{'id':'e2','primary':true}]},'person':{'first':'Bob'},"
+            + member("exited", "2019-09-01T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':3000}}",
+        // e3: exited, then realized later by another record: in s1.
+        "{'_id':'r4','identityMap':{'ECID':[{'id':'e3','primary':true}]},'person':{'first':'Cid'},"
+            + member("exited", "2019-09-01T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'r5','identityMap':{'ECID':[{'id':'e3','primary':true}]},'person':{'last':'Cole'},"
+            + member("realized", "2019-09-03T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':1000}}",
+        // e4: realized, then exited later: r6 makes it a candidate, but its merged membership is exited.
+        "{'_id':'r6','identityMap':{'ECID':[{'id':'e4','primary':true}]},'person':{'first':'Dee'},"
+            + member("realized", "2019-09-01T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':1000}}",
+        "{'_id':'r7','identityMap':{'ECID':[{'id':'e4','primary':true}]},'person':{'first':'Dee'},"
+            + member("exited", "2019-09-05T10:00:00Z") + ",'_acp_system_metadata':{'ingestTime':1000}}");
+    ingest(catalog, "eeeeeeeeeeeeeeeeeeeeee01", "e.json",
+        "{'_id':'ev1','timestamp':'2019-09-01T10:00:00Z','identityMap':{'ECID':[{'id':'e1','primary':true}],"
+            + "'crmid':[{'id':'c1'}]},'_acp_system_metadata':{'ingestTime':1000}}");
+
+    ExportResult inSegment = export(catalog, "'fields':'person','mergePolicy':{'id':'timestampOrdered-pdg-mp'},"
+        + "'filter':{'segments':[{'segmentId':'s1','status':['realized']}]}", 3, "0123456789abcdef0123456789abcde3");
+    RowsJson.assertSameRows("{c1, e1} merged from both records; e3 realized last; e2 and e4 not realized", List.of(
+        "{\"person\":{\"first\":\"Anna\",\"last\":\"Lee\"}}", "{\"person\":{\"first\":\"Cid\",\"last\":\"Cole\"}}"),
+        written(catalog, "0123456789abcdef0123456789abcde3"));
+    assertEquals(2, inSegment.exportedProfiles());
+    assertEquals(4, inSegment.extensions().get("profiles").asLong(), "every profile, left out or not");
+    assertEquals(7, inSegment.extensions().get("recordsRead").asLong());
+
+    ExportResult recent = export(catalog, "'fields':'person,identityMap','mergePolicy':{'id':"
+        + "'timestampOrdered-pdg-mp'},'filter':{'fromIngestTimestamp':'1970-01-01T00:00:01.500Z'}", 4,
+        "0123456789abcdef0123456789abcde4");
+    RowsJson.assertSameRows("updated after 1.5 s: {c1, e1} (r2 at 2 s, r1 merged in too) and e2", List.of(
+        "{\"person\":{\"first\":\"Anna\",\"last\":\"Lee\"},\"identityMap\":{\"ECID\":[{\"id\":\"e1\","
+            + "\"primary\":true}],\"CRMID\":[{\"id\":\"c1\",\"primary\":true}]}}",
+        "{\"person\":{\"first\":\"Bob\"},\"identityMap\":{\"ECID\":[{\"id\":\"e2\",\"primary\":true}]}}"),
+        written(catalog, "0123456789abcdef0123456789abcde4"));
+    assertEquals(4, recent.extensions().get("profiles").asLong());
+  }
+
+  /** A segmentMembership member (single-quoted JSON) with s1 in ups. */
+  private static String member(String status, String time) {
+    return "'segmentMembership':{'ups':{'s1':{'status':'" + status + "','lastQualificationTime':'" + time + "'}}}";
+  }
 }

@@ -49,6 +49,8 @@ final class ComponentLookup implements Serializable {
    * are non-negative, colliding ones count down from -1), and not the map's {@link LongLongMap#ABSENT}.
    */
   static final long OVERSIZED = Long.MIN_VALUE + 1;
+  /** The value of an identity a lookup of only some components does not list: its row is left out. */
+  static final long UNLISTED = Long.MIN_VALUE + 2;
   /** Entries per stored chunk (16 bytes each): a few MB per row of the staged file. */
   private static final int CHUNK = 1 << 17;
   private static final StructType CHUNKS = new StructType().add("chunk", DataTypes.BinaryType, false);
@@ -69,22 +71,26 @@ final class ComponentLookup implements Serializable {
   private final String key;
   private final String folder;
   private final Map<String, String> hadoopConf;
+  private final boolean onlyListed;
   /** This copy's lookup: each task deserializes its own copy, so only its first row looks in {@link #LOADED}. */
   private transient LongLongMap roots;
 
-  private ComponentLookup(String folder, Map<String, String> hadoopConf) {
+  private ComponentLookup(String folder, Map<String, String> hadoopConf, boolean onlyListed) {
     this.key = folder + "#" + UUID.randomUUID();
     this.folder = folder;
     this.hadoopConf = hadoopConf;
+    this.onlyListed = onlyListed;
   }
 
   /**
    * Stores {@code membership} (node, root, size) for lookups.
    *
    * @param store where the chunks are written; the lookup reads them from there until the run's staging is removed
+   * @param onlyListed {@code membership} holds only some components, whole: an identity it does not list is
+   *     {@link #UNLISTED} (else it is an identity without links, its own component)
    */
   static ComponentLookup of(Dataset<Row> membership, int maxIdentitiesPerGraph,
-      ConnectedComponents.Materializer store, String name) {
+      ConnectedComponents.Materializer store, String name, boolean onlyListed) {
     String folder = store.location(name);
     // Uncompressed: parquet-mr's Snappy stream grows its direct buffer step by step for pages of megabytes, which
     // took half a minute for 7M identities; the chunks are random longs that would not compress anyway.
@@ -94,7 +100,7 @@ final class ComponentLookup implements Serializable {
     for (Map.Entry<String, String> e : membership.sparkSession().sparkContext().hadoopConfiguration()) {
       conf.put(e.getKey(), e.getValue());
     }
-    return new ComponentLookup(folder, conf);
+    return new ComponentLookup(folder, conf, onlyListed);
   }
 
   /** (node, root, size) rows packed into chunks of (node, root or OVERSIZED) pairs, little-endian. */
@@ -121,8 +127,9 @@ final class ComponentLookup implements Serializable {
   }
 
   /**
-   * The profile component of a row whose smallest identity id is {@code node}: its root, {@link #OVERSIZED}, or
-   * {@code node} itself for an identity that has no link.
+   * The profile component of a row whose smallest identity id is {@code node}: its root, {@link #OVERSIZED}, or for
+   * an identity the lookup does not list, {@link #UNLISTED} when it lists only some components, else {@code node}
+   * itself (an identity without links).
    */
   Column rootOf(Column node) {
     ComponentLookup self = this;
@@ -131,7 +138,7 @@ final class ComponentLookup implements Serializable {
         return null;  // no identity: taking-part rows always have one, the primary
       }
       long root = self.roots().get(n);
-      return root == LongLongMap.ABSENT ? n : root;
+      return root != LongLongMap.ABSENT ? root : self.onlyListed ? UNLISTED : n;
     }, DataTypes.LongType).apply(node);
   }
 

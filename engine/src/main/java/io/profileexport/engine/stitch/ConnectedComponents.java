@@ -3,11 +3,13 @@ package io.profileexport.engine.stitch;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
 
 import io.profileexport.engine.error.ExportErrors;
 import io.profileexport.engine.error.FailureCode;
 import java.util.Iterator;
 import io.profileexport.engine.InternalRowFrames;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -49,22 +51,34 @@ public final class ConnectedComponents {
   }
 
   /**
-   * @param components (node, root, size) for every node that has an edge, roots included as (root, root, size),
-   *     size being the component's number of nodes; materialized
+   * @param components (node, root, size, marks, componentMarks) for every node that has an edge, roots included as
+   *     (root, root, ...), size being the component's number of nodes; with {@code marked}, also every marked node,
+   *     its marks and the union of its component's marks; materialized
    * @param iterations rounds run, the confirming round included
+   * @param marked whether the marks of the input were applied (the one-task pass applies them, the iterated rounds
+   *     do not, and then both marks columns are 0)
    */
-  public record Result(Dataset<Row> components, int iterations) {}
+  public record Result(Dataset<Row> components, int iterations, boolean marked) {}
+
+  /** An edge of the input: a link between {@code a} and {@code b}. */
+  public static final int LINK = 0;
+  /**
+   * Other values of the input's {@code kind}: {@code a} (= {@code b}) carries these mark bits, which end up on the
+   * node ({@code marks}) and, or-ed, on its component ({@code componentMarks}).
+   */
+  public static final int MARK_BITS = 0xff;
 
   static final StructType EDGES = new StructType().add("hi", DataTypes.LongType, false)
       .add("lo", DataTypes.LongType, false);
   static final StructType COMPONENTS = new StructType().add("node", DataTypes.LongType, false)
-      .add("root", DataTypes.LongType, false).add("size", DataTypes.LongType, false);
+      .add("root", DataTypes.LongType, false).add("size", DataTypes.LongType, false)
+      .add("marks", DataTypes.IntegerType, false).add("componentMarks", DataTypes.IntegerType, false);
 
   private ConnectedComponents() {}
 
   /**
    * @param edges columns {@code a}, {@code b} (longs, undirected; self-loops and duplicates allowed; no node may be
-   *     {@code Long.MIN_VALUE})
+   *     {@code Long.MIN_VALUE}) and, optionally, {@code kind}: {@link #LINK} or a node's marks
    * @param partitions shuffle partitions of every round
    * @param maxIterations rounds allowed before failing with {@code STITCH_DID_NOT_CONVERGE}
    */
@@ -73,11 +87,11 @@ public final class ConnectedComponents {
       // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
       // Coalescing reads every input partition in the one task, without a shuffle; the task also knows its
       // components' sizes, so no aggregation or join is needed for them.
-      Dataset<Row> all = edges.select(col("a"), col("b")).coalesce(1);
+      Dataset<Row> all = edges.select(col("a"), col("b"), kind(edges)).coalesce(1);
       return new Result(store.materialize(InternalRowFrames.mapPartitions(all, COMPONENTS,
-          ConnectedComponents::componentsOfPartition), "components"), 1);
+          ConnectedComponents::componentsOfPartition), "components"), 1, true);
     }
-    Dataset<Row> current = edges.filter(col("a").notEqual(col("b")))
+    Dataset<Row> current = edges.filter(col("a").notEqual(col("b")).and(kind(edges).equalTo(LINK)))
         .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
     int round = 0;
     while (true) {
@@ -98,9 +112,15 @@ public final class ConnectedComponents {
     }
     // Converged edges are stars (node, root): partitioned by root, each partition holds whole components, and the
     // one-task pass gives every node its root and size in one shuffle (no distinct, aggregation or join).
-    Dataset<Row> stars = current.select(col("hi").as("a"), col("lo").as("b")).repartition(partitions, col("b"));
+    Dataset<Row> stars = current.select(col("hi").as("a"), col("lo").as("b"), lit(LINK).as("kind"))
+        .repartition(partitions, col("b"));
     return new Result(store.materialize(InternalRowFrames.mapPartitions(stars, COMPONENTS,
-        ConnectedComponents::componentsOfPartition), "components"), round);
+        ConnectedComponents::componentsOfPartition), "components"), round, false);
+  }
+
+  private static Column kind(Dataset<Row> edges) {
+    return edges.schema().getFieldIndex("kind").isDefined() ? col("kind").cast("int").as("kind")
+        : lit(LINK).as("kind");
   }
 
   /** One round: edges (hi, lo) in, star edges (node, smallest reachable node in its partition) out. */
@@ -112,14 +132,24 @@ public final class ConnectedComponents {
   }
 
   /**
-   * Union-find over every edge (a, b) of the partition: (node, root, size) for every node, roots included. Exact
-   * when the partition holds whole components: the whole graph, or converged stars partitioned by root.
+   * Union-find over every edge (a, b, kind) of the partition: (node, root, size, marks, componentMarks) for every
+   * node, roots included. Exact when the partition holds whole components: the whole graph, or converged stars
+   * partitioned by root.
    */
   static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
     LongUnionFind sets = new LongUnionFind(1 << 16);
+    LongLongMap marks = new LongLongMap(1 << 12);
     while (rows.hasNext()) {
       InternalRow r = rows.next();
-      sets.union(r.getLong(0), r.getLong(1));
+      int kind = r.getInt(2);
+      if (kind == LINK) {
+        sets.union(r.getLong(0), r.getLong(1));
+      } else {
+        long node = r.getLong(0);
+        sets.find(node);  // a node even without links
+        long seen = marks.get(node);
+        marks.put(node, (seen == LongLongMap.ABSENT ? 0 : seen) | (kind & MARK_BITS));
+      }
     }
     long[] nodes = sets.nodes();
     LongLongMap sizes = new LongLongMap(nodes.length / 2 + 16);
@@ -128,7 +158,13 @@ public final class ConnectedComponents {
       long size = sizes.get(root);
       sizes.put(root, size == LongLongMap.ABSENT ? 1 : size + 1);
     }
-    GenericInternalRow row = new GenericInternalRow(3);
+    LongLongMap componentMarks = new LongLongMap(marks.size() / 2 + 16);
+    for (long node : marks.keys()) {
+      long root = sets.find(node);
+      long seen = componentMarks.get(root);
+      componentMarks.put(root, (seen == LongLongMap.ABSENT ? 0 : seen) | marks.get(node));
+    }
+    GenericInternalRow row = new GenericInternalRow(5);
     return new Iterator<>() {
       private int next;
 
@@ -144,6 +180,10 @@ public final class ConnectedComponents {
         row.update(0, node);
         row.update(1, root);
         row.update(2, sizes.get(root));
+        long nodeMarks = marks.get(node);
+        long rootMarks = componentMarks.get(root);
+        row.update(3, (int) (nodeMarks == LongLongMap.ABSENT ? 0 : nodeMarks));
+        row.update(4, (int) (rootMarks == LongLongMap.ABSENT ? 0 : rootMarks));
         return row;
       }
     };

@@ -1,7 +1,5 @@
 package io.profileexport.engine.stitch;
 
-import static org.apache.spark.sql.functions.array_distinct;
-import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -9,20 +7,23 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.size;
-import static org.apache.spark.sql.functions.slice;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.model.Json;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import io.profileexport.engine.InternalRowFrames;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -36,6 +37,20 @@ import org.apache.spark.sql.Row;
 public final class IdentityGraph {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IdentityGraph.class);
   private static final String NODE = "__pe_node";
+  /**
+   * Optional boolean column of the link members: the row is a profile record. A record marks its primary identity,
+   * and when the graph is stitched in one task the marks give the number of profiles without merging them.
+   */
+  public static final String RECORD = SystemColumns.PREFIX + "record";
+  /**
+   * Optional boolean column of the link members: the record meets the request's fragment condition
+   * ({@code ProfileFilter.fragmentCondition}). A component none of whose records meets it is left out (its records
+   * and events are not returned), so the merge never shuffles the profiles the filters would drop.
+   */
+  public static final String CANDIDATE = SystemColumns.PREFIX + "candidate";
+  /** Mark bits ({@link ConnectedComponents#MARK_BITS}): a record's primary identity; one of a candidate record. */
+  static final int RECORD_MARK = 1;
+  static final int CANDIDATE_MARK = 2;
   /**
    * Heap one identity of a union-find task may take: its slot in the parent table (16 bytes at a load of at most a
    * half, twice that while the table grows), the node list and the component sizes make about 150 bytes at the peak,
@@ -58,7 +73,8 @@ public final class IdentityGraph {
    * @param members the {@link SystemColumns#IDENTITIES} and {@link SystemColumns#IDS} of every taking-part record and
    *     event: the graph. It is read twice (the identities, then the links), so it should be a narrow read; input
    *     counters belong on {@code linkMembers}, the same rows read once
-   * @param linkMembers the same rows as {@code members}, read for the links
+   * @param linkMembers the same rows as {@code members}, read for the links, with {@link SystemColumns#PRIMARY} and
+   *     the optional {@link #RECORD} and {@link #CANDIDATE}
    * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
    *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
@@ -125,23 +141,37 @@ public final class IdentityGraph {
     long componentsAt = clock.millis();
 
     // One small aggregation over the membership (one row per linked identity) gives the component counters.
-    Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"));
-    Row counts = membership.agg(count_if(col(NODE).equalTo(col("root"))).as("linkedComponents"),
-        max(col("size")).as("largest"),
-        count_if(col(NODE).equalTo(col("root")).and(col("size").gt(maxIdentitiesPerGraph))).as("oversized"),
-        count(lit(1)).as("linkedIdentities")).first();
-    Map<String, Object> componentCounts = Map.of("linkedComponents", counts.get(0) == null ? 0L : counts.get(0),
-        "largest", counts.get(1) == null ? 0L : counts.get(1), "oversized", counts.get(2) == null ? 0L : counts.get(2),
-        "linkedIdentities", counts.get(3) == null ? 0L : counts.get(3));
+    Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"),
+        col("marks"), col("componentMarks"));
+    boolean marked = result.marked() && has(linkMembers, RECORD);
+    Column oversized = col("size").gt(maxIdentitiesPerGraph);
+    Column isRoot = col(NODE).equalTo(col("root"));
+    // Profiles: a component with a record is one, unless oversized, where each record's primary identity is one.
+    Row counts = membership.agg(count_if(isRoot).as("linkedComponents"), max(col("size")).as("largest"),
+        count_if(isRoot.and(oversized)).as("oversized"), count(lit(1)).as("linkedIdentities"),
+        count_if(not(oversized).and(isRoot).and(hasMark("componentMarks", RECORD_MARK))
+            .or(oversized.and(hasMark("marks", RECORD_MARK)))).as("profiles"),
+        count_if(isRoot.and(hasMark("componentMarks", CANDIDATE_MARK))).as("candidateComponents")).first();
+    Map<String, Long> componentCounts = new java.util.HashMap<>();
+    for (String name : counts.schema().fieldNames()) {
+      Object value = counts.get(counts.fieldIndex(name));
+      componentCounts.put(name, value == null ? 0L : ((Number) value).longValue());
+    }
 
     LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
         + " identities, {} rounds) {} ms, counters {} ms", runName, identified - start, linkedAt - identified,
         partitions, identitiesPerTask, result.iterations(), componentsAt - linkedAt, clock.millis() - componentsAt);
+    boolean pruned = marked && has(linkMembers, CANDIDATE) && partitions == 1;
     ObjectNode metrics = Json.object();
     long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
     metrics.put("identities", ids.distinctIdentities());
-    metrics.put("links", store.rows("edges"));
+    if (marked) {
+      metrics.put("profiles", componentCounts.get("profiles"));
+    }
+    // Marks are rows of the edges too, but no links.
+    metrics.put("links", has(linkMembers, RECORD)
+        ? edges.filter(col("kind").equalTo(ConnectedComponents.LINK)).count() : store.rows("edges"));
     metrics.put("components", longOf(componentCounts.get("linkedComponents")) + isolated);
     long largest = longOf(componentCounts.get("largest"));
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
@@ -152,8 +182,16 @@ public final class IdentityGraph {
       metrics.put("identityHashCollisions", ids.collisions());
     }
     if (partitions == 1) {
-      // The graph fitted one task, so its membership fits an executor: each scan looks its rows' profiles up.
-      ComponentLookup lookup = ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup");
+      // The graph fitted one task, so its membership fits an executor: each scan looks its rows' profiles up. When
+      // only candidate components are kept, the lookup holds only theirs, and rows it does not hold are left out.
+      ComponentLookup lookup = pruned
+          ? ComponentLookup.of(membership.filter(hasMark("componentMarks", CANDIDATE_MARK)), maxIdentitiesPerGraph,
+              store, "lookup", /* onlyListed */ true)
+          : ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup", false);
+      if (pruned) {
+        LOG.info("stitching {}: {} of {} profiles' components may pass the filters", runName,
+            componentCounts.get("candidateComponents"), componentCounts.get("profiles"));
+      }
       metrics.put("stitchTimeMs", clock.millis() - start);
       return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,
           lookup::release);
@@ -179,15 +217,98 @@ public final class IdentityGraph {
     IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
     Column idArray = ids.sortedIds();
     // Every pair (a < b) of a row's sorted distinct ids: the links the row makes, whatever the ids' order.
-    Column sorted = col("ids");
-    Column pairs = flatten(transform(sorted, (a, i) -> transform(slice(sorted, i.plus(2), size(sorted)),
-        b -> struct(a.as("a"), b.as("b")))));
-    Dataset<Row> edges = linkMembers.select(idArray.as("ids"))
-        .filter(size(sorted).gt(1))
-        .select(explode(pairs).as("p"))
-        .select(col("p.a").as("a"), col("p.b").as("b"))
-        .distinct();
+    boolean records = has(linkMembers, RECORD);
+    boolean candidates = records && has(linkMembers, CANDIDATE);
+    List<Column> columns = new ArrayList<>(List.of(col(SystemColumns.IDS)));
+    if (ids.hasCollisions()) {
+      columns.add(col(SystemColumns.IDENTITIES));
+    }
+    if (records) {
+      columns.addAll(List.of(col(SystemColumns.PRIMARY), col(RECORD)));
+    }
+    if (candidates) {
+      columns.add(col(CANDIDATE));
+    }
+    LinkRows rows = new LinkRows(ids, records, candidates);
+    Dataset<Row> edges = InternalRowFrames.mapPartitions(linkMembers.select(columns.toArray(new Column[0])),
+        LinkRows.SCHEMA, rows::of).distinct();
     return new Links(ids, idArray, edges);
+  }
+
+  /**
+   * The rows a link member adds to the graph, made in one pass without intermediate arrays: (a, b, LINK) for every
+   * pair a < b of its sorted distinct ids, and for a record, (p, p, marks) for its primary identity p.
+   */
+  static final class LinkRows implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final StructType SCHEMA = new StructType().add("a", DataTypes.LongType, false)
+        .add("b", DataTypes.LongType, false).add("kind", DataTypes.IntegerType, false);
+    private final IdentityIds ids;
+    private final boolean records;
+    private final boolean candidates;
+
+    LinkRows(IdentityIds ids, boolean records, boolean candidates) {
+      this.ids = ids;
+      this.records = records;
+      this.candidates = candidates;
+    }
+
+    java.util.Iterator<InternalRow> of(java.util.Iterator<InternalRow> members) {
+      int identitiesIdx = ids.hasCollisions() ? 1 : -1;
+      int primaryIdx = identitiesIdx < 0 ? 1 : 2;
+      GenericInternalRow out = new GenericInternalRow(3);
+      return new java.util.Iterator<>() {
+        private long[] rowIds = new long[0];
+        private int i;
+        private int j;
+        private long mark = -1;  // the pending mark's bits, or -1
+        private long primaryId;
+
+        @Override
+        public boolean hasNext() {
+          while (j >= rowIds.length && mark < 0) {
+            if (!members.hasNext()) {
+              return false;
+            }
+            InternalRow member = members.next();
+            rowIds = identitiesIdx < 0 ? member.getArray(0).toLongArray()
+                : ids.sortedIds(member.getArray(identitiesIdx));
+            i = 0;
+            j = 1;
+            if (records && member.getBoolean(primaryIdx + 1)) {
+              InternalRow primary = member.getStruct(primaryIdx, 2);
+              primaryId = ids.idOf(primary.getUTF8String(0), primary.getUTF8String(1));
+              boolean candidate = candidates && !member.isNullAt(primaryIdx + 2)
+                  && member.getBoolean(primaryIdx + 2);
+              mark = RECORD_MARK | (candidate ? CANDIDATE_MARK : 0);
+            }
+          }
+          return true;
+        }
+
+        @Override
+        public InternalRow next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          if (j < rowIds.length) {
+            out.update(0, rowIds[i]);
+            out.update(1, rowIds[j]);
+            out.update(2, ConnectedComponents.LINK);
+            if (++j == rowIds.length) {
+              i++;
+              j = i + 1;
+            }
+          } else {
+            out.update(0, primaryId);
+            out.update(1, primaryId);
+            out.update(2, (int) mark);
+            mark = -1;
+          }
+          return out;
+        }
+      };
+    }
   }
 
   /** Stitching tasks for a graph of {@code identities}: one while they fit one task. */
@@ -197,11 +318,14 @@ public final class IdentityGraph {
 
   /** As {@link #keyed}, the component looked up in the scan instead of joined. */
   private static Dataset<Row> looked(Dataset<Row> rows, Column idArray, ComponentLookup lookup) {
-    Column root = lookup.rootOf(element_at(idArray, 1));
+    String rootColumn = SystemColumns.PREFIX + "root";
+    Column root = col(rootColumn);
     Column key = when(root.equalTo(lit(ComponentLookup.OVERSIZED)),
         concat(lit("p:"), PrimaryIdentityStitching.profileKey(col(SystemColumns.PRIMARY))))
         .otherwise(concat(lit("c:"), root.cast("string")));
-    return rows.withColumn(SystemColumns.PROFILE, key);
+    return rows.withColumn(rootColumn, lookup.rootOf(element_at(idArray, 1)))
+        .filter(root.notEqual(lit(ComponentLookup.UNLISTED)))
+        .withColumn(SystemColumns.PROFILE, key).drop(rootColumn);
   }
 
   /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */
@@ -219,5 +343,13 @@ public final class IdentityGraph {
 
   private static long longOf(Object value) {
     return value == null ? 0L : ((Number) value).longValue();
+  }
+
+  private static Column hasMark(String column, int mark) {
+    return col(column).bitwiseAND(lit(mark)).notEqual(lit(0));
+  }
+
+  private static boolean has(Dataset<Row> frame, String column) {
+    return frame.schema().getFieldIndex(column).isDefined();
   }
 }

@@ -124,6 +124,21 @@ public final class IdentityIds implements Serializable {
     return special != null ? special : hash.of(UTF8String.fromString(nsKey), UTF8String.fromString(id));
   }
 
+  /** {@link #idOf(String, String)} without decoding the text when no hash collided. */
+  public long idOf(UTF8String nsKey, UTF8String id) {
+    return collided.isEmpty() ? hash.of(nsKey, id) : idOf(nsKey.toString(), id.toString());
+  }
+
+  /** The sorted distinct ids of an array of {nsKey, id} identities. */
+  long[] sortedIds(org.apache.spark.sql.catalyst.util.ArrayData identities) {
+    long[] out = new long[identities.numElements()];
+    for (int i = 0; i < out.length; i++) {
+      org.apache.spark.sql.catalyst.InternalRow identity = identities.getStruct(i, 2);
+      out[i] = idOf(identity.getUTF8String(0), identity.getUTF8String(1));
+    }
+    return java.util.Arrays.stream(out).sorted().distinct().toArray();
+  }
+
   /** Whether some identities' hashes collided, so that the hash ids computed in the identity pass are not final. */
   public boolean hasCollisions() {
     return !collided.isEmpty();
@@ -149,6 +164,16 @@ public final class IdentityIds implements Serializable {
       }
       return java.util.Arrays.stream(ids).sorted().distinct().toArray();
     }, DataTypes.createArrayType(DataTypes.LongType, false)).apply(col(SystemColumns.IDENTITIES));
+  }
+
+  /** The id of one identity, a {nsKey, id} struct column. */
+  public Column idColumn(Column identity) {
+    if (collided.isEmpty()) {
+      return hash.column(identity.getField("nsKey"), identity.getField("id"));
+    }
+    IdentityIds self = this;
+    return udf((UDF1<Row, Long>) r -> r == null ? null : self.idOf(r.getString(0), r.getString(1)),
+        DataTypes.LongType).apply(identity);
   }
 
   public long distinctIdentities() {

@@ -164,6 +164,46 @@ class IdentityGraphTest {
     assertEquals(3 + 3 + 3 + 1, s.metrics().get("links").asLong(), "distinct links, self-loops not counted");
   }
 
+  /**
+   * Records that meet the request's fragment condition make their components candidates: the one-task path keeps
+   * those components whole, events included, and leaves the rest out; every profile is counted from the records'
+   * marks, an oversized component's per primary identity. The iterated path keeps everything.
+   */
+  @Test
+  void candidateComponentsAreKeptWholeAndEveryProfileIsCounted() {
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {  // oversized (8 identities > 4): profiles p0 and p1
+      records.add(row("big" + i, "ecid:p" + (i % 2), "email:shared", "phone:n" + i));
+    }
+    records.addAll(List.of(row("pair1", "ecid:s", "email:t"), row("pair2", "email:t"),
+        row("alone1", "ecid:lonely"), row("alone2", "ecid:lonely"), row("other", "ecid:o", "email:o"),
+        row("single", "crmid:z")));
+    Set<String> candidates = Set.of("big3", "pair2", "alone2");
+    Dataset<Row> recordRows = withIds(rows(records), IdentityIds.XXHASH);
+    Dataset<Row> eventRows = withIds(rows(List.of(row("ev-pair", "ecid:s"), row("ev-other", "email:o"),
+        row("ev-lonely", "ecid:lonely"), row("ev-only", "ecid:nobody"))), IdentityIds.XXHASH);
+    Dataset<Row> links = recordRows.select(col("__pe_identities"), col("__pe_ids"), col("__pe_primary"),
+            lit(true).as(IdentityGraph.RECORD), col("name").isin(candidates.toArray()).as(IdentityGraph.CANDIDATE))
+        .union(eventRows.select(col("__pe_identities"), col("__pe_ids"), col("__pe_primary"),
+            lit(false).as(IdentityGraph.RECORD), lit(false).as(IdentityGraph.CANDIDATE)));
+    Dataset<Row> members = links.select(col("__pe_identities"), col("__pe_ids"));
+    IdentityGraph.Stitched s = IdentityGraph.stitch(members, links, recordRows, eventRows, 4, 50,
+        new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
+        IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+    Set<Set<String>> kept = groups("big0,big2,big4", "big1,big3", "pair1,pair2,ev-pair", "alone1,alone2,ev-lonely");
+    if (identitiesPerTask() == 0) {
+      assertEquals(kept, profiles(s), "big0/2/4 are kept with big3's oversized component, though split from it");
+      assertEquals(2 + 1 + 1 + 1 + 1, s.metrics().get("profiles").asLong(), s.metrics().toString());
+    } else {
+      Set<Set<String>> all = new java.util.HashSet<>(kept);
+      all.addAll(groups("other,ev-other", "single", "ev-only"));
+      assertEquals(all, profiles(s));
+    }
+    assertEquals(8 + 2 + 1 + 2 + 1 + 1, s.metrics().get("identities").asLong());
+    assertEquals(6 + 6 + 1 + 1, s.metrics().get("links").asLong(), "marks are no links");
+    assertEquals(1 + 1 + 1 + 1 + 1 + 1, s.metrics().get("components").asLong(), s.metrics().toString());
+  }
+
   @Test
   void linksArePairsOfIdentitiesSeenTogetherWhateverTheirHashOrder() {
     // Three identities make three links, four make six; a pair seen again (r3) is the same link.
