@@ -58,6 +58,36 @@ public final class IdsExperiment {
       Object result;
       switch (mode) {
         case "count" -> result = identities.count();
+        case "sorted" -> {
+          Dataset<Row> byH = identities.select(h.as("h"), col("nsKey"), col("id"))
+              .repartition(8, col("h")).sortWithinPartitions(col("h"));
+          result = io.profileexport.engine.InternalRowFrames.mapPartitions(byH,
+              new org.apache.spark.sql.types.StructType().add("n", "long").add("c", "long"), rows -> {
+                long groups = 0;
+                long collisions = 0;
+                long prev = -1;
+                org.apache.spark.unsafe.types.UTF8String ns = null;
+                org.apache.spark.unsafe.types.UTF8String id = null;
+                boolean collided = false;
+                while (rows.hasNext()) {
+                  org.apache.spark.sql.catalyst.InternalRow r = rows.next();
+                  long hv = r.getLong(0);
+                  if (hv != prev || groups == 0) {
+                    groups++;
+                    prev = hv;
+                    ns = r.getUTF8String(1).clone();
+                    id = r.getUTF8String(2).clone();
+                    collided = false;
+                  } else if (!collided && !(ns.equals(r.getUTF8String(1)) && id.equals(r.getUTF8String(2)))) {
+                    collisions++;
+                    collided = true;
+                  }
+                }
+                return java.util.List.<org.apache.spark.sql.catalyst.InternalRow>of(
+                    new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(new Object[] {groups, collisions}))
+                    .iterator();
+              }).agg(sum("n"), sum("c")).first().toString();
+        }
         case "candrec" -> result = noop(Export.takingPart(Export.withIdentities(loaded.select(col("identityMap"),
             io.profileexport.engine.select.ProfileFilter.fragmentCondition(plan2.request(), plan2.profileUnion()).get()
             .as("c")), blocked, null)));
@@ -69,7 +99,7 @@ public final class IdsExperiment {
         case "idrec" -> result = noop(records0);
         case "idev" -> result = noop(events);
         case "members" -> result = noop(members.select(col(SystemColumns.IDS)));
-        case "current" -> result = IdentityIds.of(identities, IdentityIds.XXHASH, "o" + t0).distinctIdentities();
+        case "current" -> result = IdentityIds.of(identities, IdentityIds.XXHASH).distinctIdentities();
         case "distinct" -> result = identities.distinct().groupBy(h.as("h")).count().filter(col("count").gt(1))
             .count();
         case "distinct2" -> {

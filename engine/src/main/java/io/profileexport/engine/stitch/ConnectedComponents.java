@@ -36,6 +36,7 @@ import org.apache.spark.util.LongAccumulator;
  * {@link Materializer}, which keeps the plan and the lineage one round long.
  */
 public final class ConnectedComponents {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectedComponents.class);
   /**
    * Writes a frame out and reads it back, cutting its plan and lineage: stitching's loop state and inputs go through
    * it (the lake layer writes them under the run's staging).
@@ -137,9 +138,12 @@ public final class ConnectedComponents {
    * partitioned by root.
    */
   static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
+    long started = System.nanoTime();
+    long edges = 0;
     LongUnionFind sets = new LongUnionFind(1 << 16);
     LongLongMap marks = new LongLongMap(1 << 12);
     while (rows.hasNext()) {
+      edges++;
       InternalRow r = rows.next();
       int kind = r.getInt(2);
       if (kind == LINK) {
@@ -164,6 +168,8 @@ public final class ConnectedComponents {
       long seen = componentMarks.get(root);
       componentMarks.put(root, (seen == LongLongMap.ABSENT ? 0 : seen) | marks.get(node));
     }
+    LOG.info("union-find: {} edges and marks, {} nodes, {} components in {} ms", edges, nodes.length, sizes.size(),
+        (System.nanoTime() - started) / 1_000_000);
     GenericInternalRow row = new GenericInternalRow(5);
     return new Iterator<>() {
       private int next;

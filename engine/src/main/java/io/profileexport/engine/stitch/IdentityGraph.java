@@ -214,7 +214,7 @@ public final class IdentityGraph {
       String runName) {
     Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
-    IdentityIds ids = IdentityIds.of(identities, hash, "identities-" + runName);
+    IdentityIds ids = IdentityIds.of(identities, hash);
     Column idArray = ids.sortedIds();
     // Every pair (a < b) of a row's sorted distinct ids: the links the row makes, whatever the ids' order.
     boolean records = has(linkMembers, RECORD);

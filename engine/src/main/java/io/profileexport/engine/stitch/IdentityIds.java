@@ -1,11 +1,7 @@
 package io.profileexport.engine.stitch;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -16,20 +12,25 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.apache.spark.sql.types.DataTypes;
+import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.SystemColumns;
+import java.util.Iterator;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.JavaConverters;
 
 /**
  * Exact 64-bit ids for identities (nsKey, id): a non-negative 64-bit hash, except for the identities whose hash
  * collides with another identity's, which get negative ids assigned in the sorted order of their keys. Colliding
- * hashes are found with one aggregation over the identities; the colliding keys (almost always none) are the only
- * thing brought to the driver. The ids depend only on the identities, not on partitioning.
+ * hashes are found by shuffling and sorting the identities by hash and comparing neighbours; the colliding keys
+ * (almost always none) and counts are all that is brought to the driver. The ids depend only on the identities,
+ * not on partitioning.
  */
 public final class IdentityIds implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -72,23 +73,24 @@ public final class IdentityIds implements Serializable {
   }
 
   /**
-   * Ids for every identity of {@code identities} (rows of {@code nsKey}, {@code id}, duplicates allowed).
-   *
-   * @param observation name for the count of distinct hashes (the only action runs here)
+   * Ids for every identity of {@code identities} (rows of {@code nsKey}, {@code id}, duplicates allowed). Only the
+   * colliding hashes and the per-partition counts reach the driver.
    */
-  public static IdentityIds of(Dataset<Row> identities, Hash hash, String observation) {
+  public static IdentityIds of(Dataset<Row> identities, Hash hash) {
     Column hashed = hash.column(col("nsKey"), col("id"));
-    Observation counted = new Observation(observation);
-    Dataset<Row> byHash = identities
-        .groupBy(hashed.as("h"))
-        .agg(min(struct(col("nsKey"), col("id"))).as("lo"), max(struct(col("nsKey"), col("id"))).as("hi"))
-        .observe(counted, count(lit(1)).as("hashes"));
+    // One shuffle by hash and a sort within partitions (spilling as it must), then one scan per partition that
+    // compares each identity with the first of its hash: cheaper than an aggregation keeping min and max texts.
+    Dataset<Row> byHash = identities.select(hashed.as("h"), col("nsKey"), col("id"))
+        .repartition(col("h")).sortWithinPartitions(col("h"));
+    long distinct = 0;
     List<Long> collidingHashes = new ArrayList<>();
-    for (Row r : byHash.filter(col("lo").notEqual(col("hi"))).select(col("h")).collectAsList()) {
-      collidingHashes.add(r.getLong(0));
+    for (Row r : InternalRowFrames.mapPartitions(byHash, HASH_GROUPS, IdentityIds::hashGroups).collectAsList()) {
+      if (r.getInt(0) == HASHES) {
+        distinct += r.getLong(1);
+      } else {
+        collidingHashes.add(r.getLong(1));
+      }
     }
-    Object observed = awaited(counted).get("hashes");
-    long distinct = observed == null ? 0 : (Long) observed;
     Map<String, Long> collided = new TreeMap<>();
     if (!collidingHashes.isEmpty()) {
       List<String> keys = new ArrayList<>();
@@ -106,13 +108,36 @@ public final class IdentityIds implements Serializable {
     return new IdentityIds(hash, collided, distinct);
   }
 
-  private static Map<String, Object> awaited(Observation observation) {
-    try {
-      return observation.getAsJava();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+  private static final int HASHES = 0;
+  private static final int COLLIDING = 1;
+  /** What {@link #hashGroups} reports: (HASHES, distinct hashes of the partition), (COLLIDING, a hash). */
+  private static final StructType HASH_GROUPS = new StructType().add("kind", DataTypes.IntegerType, false)
+      .add("value", DataTypes.LongType, false);
+
+  /** Scans (h, nsKey, id) rows sorted by h: counts the hashes, and reports each hash that has two identities. */
+  private static Iterator<InternalRow> hashGroups(Iterator<InternalRow> rows) {
+    List<InternalRow> out = new ArrayList<>();
+    long hashes = 0;
+    long current = 0;
+    UTF8String nsKey = null;
+    UTF8String id = null;
+    boolean collided = false;
+    while (rows.hasNext()) {
+      InternalRow r = rows.next();
+      long h = r.getLong(0);
+      if (hashes == 0 || h != current) {
+        hashes++;
+        current = h;
+        nsKey = r.getUTF8String(1).clone();  // the row's buffer is reused
+        id = r.getUTF8String(2).clone();
+        collided = false;
+      } else if (!collided && !(nsKey.equals(r.getUTF8String(1)) && id.equals(r.getUTF8String(2)))) {
+        collided = true;
+        out.add(new GenericInternalRow(new Object[] {COLLIDING, h}));
+      }
     }
+    out.add(new GenericInternalRow(new Object[] {HASHES, hashes}));
+    return out.iterator();
   }
 
   private static String key(String nsKey, String id) {
