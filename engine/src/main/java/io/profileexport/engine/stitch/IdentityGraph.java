@@ -216,6 +216,11 @@ public final class IdentityGraph {
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     IdentityIds ids = IdentityIds.of(identities, hash);
     Column idArray = ids.sortedIds();
+    return new Links(ids, idArray, linksFrom(ids, linkMembers));
+  }
+
+  /** The distinct links (and marks) of {@code linkMembers}, whose identities {@code ids} numbers. */
+  public static Dataset<Row> linksFrom(IdentityIds ids, Dataset<Row> linkMembers) {
     // Every pair (a < b) of a row's sorted distinct ids: the links the row makes, whatever the ids' order.
     boolean records = has(linkMembers, RECORD);
     boolean candidates = records && has(linkMembers, CANDIDATE);
@@ -230,9 +235,8 @@ public final class IdentityGraph {
       columns.add(col(CANDIDATE));
     }
     LinkRows rows = new LinkRows(ids, records, candidates);
-    Dataset<Row> edges = InternalRowFrames.mapPartitions(linkMembers.select(columns.toArray(new Column[0])),
+    return InternalRowFrames.mapPartitions(linkMembers.select(columns.toArray(new Column[0])),
         LinkRows.SCHEMA, rows::of).distinct();
-    return new Links(ids, idArray, edges);
   }
 
   /**
