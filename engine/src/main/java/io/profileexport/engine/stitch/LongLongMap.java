@@ -1,20 +1,29 @@
 package io.profileexport.engine.stitch;
 
-import java.util.Arrays;
-
-/** An open-addressing map from long to long without boxing; {@code Long.MIN_VALUE} cannot be a key. */
+/**
+ * An open-addressing map from long to long without boxing; {@code Long.MIN_VALUE} cannot be a key. Each key sits
+ * next to its value in one array, so a lookup in a table far larger than the CPU caches costs one cache miss, not
+ * two: union-find over millions of identities is bound by those misses.
+ */
 final class LongLongMap {
   static final long ABSENT = Long.MIN_VALUE;
 
-  private long[] keys;
-  private long[] values;
+  /** key, value, key, value, ...: {@code 2 * capacity} longs. */
+  private long[] table;
+  private int mask;
   private int size;
 
   LongLongMap(int expected) {
     int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-    keys = new long[capacity];
-    values = new long[capacity];
-    Arrays.fill(keys, ABSENT);
+    allocate(capacity);
+  }
+
+  private void allocate(int capacity) {
+    table = new long[capacity * 2];
+    mask = capacity - 1;
+    for (int i = 0; i < table.length; i += 2) {
+      table[i] = ABSENT;
+    }
   }
 
   int size() {
@@ -23,21 +32,21 @@ final class LongLongMap {
 
   /** The value of {@code key}, or {@link #ABSENT}. */
   long get(long key) {
-    int slot = slot(key);
-    return keys[slot] == ABSENT ? ABSENT : values[slot];
+    int at = slot(key) << 1;
+    return table[at] == ABSENT ? ABSENT : table[at + 1];
   }
 
   void put(long key, long value) {
-    int slot = slot(key);
-    if (keys[slot] == ABSENT) {
-      keys[slot] = key;
-      values[slot] = value;
+    int at = slot(key) << 1;
+    if (table[at] == ABSENT) {
+      table[at] = key;
+      table[at + 1] = value;
       size++;
-      if (size * 2 > keys.length) {
+      if (size * 2 > mask + 1) {
         grow();
       }
     } else {
-      values[slot] = value;
+      table[at + 1] = value;
     }
   }
 
@@ -45,34 +54,30 @@ final class LongLongMap {
   long[] keys() {
     long[] out = new long[size];
     int n = 0;
-    for (long k : keys) {
-      if (k != ABSENT) {
-        out[n++] = k;
+    for (int i = 0; i < table.length; i += 2) {
+      if (table[i] != ABSENT) {
+        out[n++] = table[i];
       }
     }
     return out;
   }
 
   private int slot(long key) {
-    int mask = keys.length - 1;
     long h = key * 0x9E3779B97F4A7C15L;
     int i = (int) (h ^ (h >>> 32)) & mask;
-    while (keys[i] != ABSENT && keys[i] != key) {
+    while (table[i << 1] != ABSENT && table[i << 1] != key) {
       i = (i + 1) & mask;
     }
     return i;
   }
 
   private void grow() {
-    long[] oldKeys = keys;
-    long[] oldValues = values;
-    keys = new long[oldKeys.length * 2];
-    values = new long[oldKeys.length * 2];
-    Arrays.fill(keys, ABSENT);
+    long[] old = table;
+    allocate((mask + 1) * 2);
     size = 0;
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != ABSENT) {
-        put(oldKeys[i], oldValues[i]);
+    for (int i = 0; i < old.length; i += 2) {
+      if (old[i] != ABSENT) {
+        put(old[i], old[i + 1]);
       }
     }
   }
