@@ -50,4 +50,12 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
     frame.write().mode(SaveMode.Overwrite).parquet(path);
     return spark.read().schema(frame.schema()).parquet(path);
   }
+
+  @Override
+  public Dataset<Row> materialize(Dataset<Row> frame, String name, String column) {
+    String path = location(name);
+    frame.write().mode(SaveMode.Overwrite).partitionBy(column).parquet(path);
+    // The column comes back from the folder names; read with the frame's schema, it keeps its type and place.
+    return spark.read().schema(frame.schema()).parquet(path);
+  }
 }

@@ -1,6 +1,7 @@
 package io.profileexport.engine.merge;
 
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.unix_millis;
 
 import org.apache.spark.sql.Column;
@@ -13,7 +14,8 @@ import org.apache.spark.sql.types.TimestampType;
 
 /**
  * Data timestamps (SPEC 1) are RFC 3339 strings, epoch milliseconds or timestamps; they are compared as instants
- * truncated to the millisecond. A string that does not parse compares as null.
+ * truncated to the millisecond. A string that does not parse compares as null, ANSI mode or not (as the merge,
+ * which parses them itself, treats it).
  */
 public final class DataTimestamps {
   private DataTimestamps() {}
@@ -24,7 +26,8 @@ public final class DataTimestamps {
       return unix_millis(c.cast("timestamp"));
     }
     if (type instanceof StringType) {
-      return unix_millis(c.cast("timestamp"));
+      // Not a cast: under ANSI mode a cast fails the job on the first text that does not parse.
+      return unix_millis(try_to_timestamp(c));
     }
     if (type instanceof LongType || type instanceof IntegerType) {
       return c.cast("long");

@@ -4,18 +4,13 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
-import static org.apache.spark.sql.functions.map_keys;
-import static org.apache.spark.sql.functions.try_element_at;
+import static org.apache.spark.sql.functions.map_entries;
 
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.merge.DataTimestamps;
 import io.profileexport.engine.merge.XdmMaps;
 import io.profileexport.engine.model.ExportRequest;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataType;
@@ -48,9 +43,13 @@ public final class ProfileFilter {
    * every profile. With segments: the record itself has a matching membership entry, because the merged entry of a
    * (namespace, segment) is one fragment's entry taken whole (SPEC 3.4). Else, with {@code fromIngestTimestamp}: the
    * record's ingest time is after it, because a profile's update time is its latest fragment's ingest time. A null
-   * result counts as false, as it does for the filters.
+   * result counts as false, as it does for the filters. Empty with {@code emptyProfiles}, whose profiles without
+   * records no record condition can speak for.
    */
   public static Optional<Column> fragmentCondition(ExportRequest request, StructType union) {
+    if (request.emptyProfiles()) {
+      return Optional.empty();
+    }
     if (request.hasSegments()) {
       return Optional.of(anySegment(request, union));
     }
@@ -62,41 +61,32 @@ public final class ProfileFilter {
 
   /** Whether the segment memberships in the row match one requested segment. */
   private static Column anySegment(ExportRequest request, StructType union) {
-    return anySegment(request.segments(), request.qualificationStartMs(), request.qualificationEndMs(), union);
-  }
-
-  /** Whether a merged profile is in one requested segment. */
-  public static Column segmentMatch(ExportRequest.SegmentFilter segment, Optional<Long> start, Optional<Long> end,
-      StructType union) {
-    return anySegment(List.of(segment), start, end, union);
+    Column any = lit(false);
+    for (ExportRequest.SegmentFilter segment : request.segments()) {
+      any = any.or(segmentMatch(segment, request.qualificationStartMs(), request.qualificationEndMs(), union));
+    }
+    return any;
   }
 
   /**
-   * Whether the row's segment memberships match one of {@code segments}. One pass over the row's namespaces (a
-   * handful) finds those of the requested ones, whatever their case; within one, each requested segment is a key
-   * lookup rather than a pass over the namespace's many segments.
+   * Whether the row's segment memberships match one requested segment. Every entry is looked at, as the merge looks
+   * at them, so a map with a key twice (possible in Parquet written elsewhere) is read alike by both.
    */
-  private static Column anySegment(List<ExportRequest.SegmentFilter> segments, Optional<Long> start,
-      Optional<Long> end, StructType union) {
+  public static Column segmentMatch(ExportRequest.SegmentFilter segment, Optional<Long> start, Optional<Long> end,
+      StructType union) {
     Optional<StructType> membership = membershipType(union);
     if (membership.isEmpty() || membership.get().getFieldIndex("status").isEmpty()) {
       return lit(false);
     }
     boolean hasTime = membership.get().getFieldIndex("lastQualificationTime").isDefined();
     DataType timeType = hasTime ? membership.get().apply("lastQualificationTime").dataType() : null;
-    Map<String, List<ExportRequest.SegmentFilter>> byNamespace = new LinkedHashMap<>();
-    for (ExportRequest.SegmentFilter segment : segments) {
-      byNamespace.computeIfAbsent(segment.segmentNs().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(segment);
-    }
-    Column memberships = col(XdmMaps.SEGMENT_MEMBERSHIP);
-    return exists(map_keys(memberships), ns -> {
-      Column any = lit(false);
-      for (Map.Entry<String, List<ExportRequest.SegmentFilter>> namespace : byNamespace.entrySet()) {
-        Column inNamespace = lit(false);
-        for (ExportRequest.SegmentFilter segment : namespace.getValue()) {
-          // A missing key reads as null, ANSI mode or not.
-          Column value = try_element_at(memberships, ns).getItem(segment.segmentId());
-          Column match = value.isNotNull().and(lower(value.getField("status")).isin(segment.status().toArray()));
+    String namespace = segment.segmentNs().toLowerCase(Locale.ROOT);
+    return exists(map_entries(col(XdmMaps.SEGMENT_MEMBERSHIP)), ns ->
+        lower(ns.getField("key")).equalTo(namespace).and(exists(map_entries(ns.getField("value")), entry -> {
+          Column value = entry.getField("value");
+          Column match = entry.getField("key").equalTo(segment.segmentId())
+              .and(value.isNotNull())
+              .and(lower(value.getField("status")).isin(segment.status().toArray()));
           if (start.isPresent() || end.isPresent()) {
             Column time = hasTime ? DataTimestamps.epochMillis(value.getField("lastQualificationTime"), timeType)
                 : lit(null).cast("long");
@@ -108,12 +98,8 @@ public final class ProfileFilter {
               match = match.and(time.lt(lit(end.get())));
             }
           }
-          inNamespace = inNamespace.or(match);
-        }
-        any = any.or(lower(ns).equalTo(namespace.getKey()).and(inNamespace));
-      }
-      return any;
-    });
+          return match;
+        })));
   }
 
   private static Optional<StructType> membershipType(StructType union) {

@@ -139,7 +139,9 @@ final class ComponentLookup implements Serializable {
       }
       long root = self.roots().get(n);
       return root != LongLongMap.ABSENT ? root : self.onlyListed ? UNLISTED : n;
-    }, DataTypes.LongType).apply(node);
+      // Declared nondeterministic only so that Spark evaluates it once per row: a deterministic UDF would be copied
+      // into the filter on UNLISTED pushed below its projection, and looked up twice.
+    }, DataTypes.LongType).asNondeterministic().apply(node);
   }
 
   private LongLongMap roots() {

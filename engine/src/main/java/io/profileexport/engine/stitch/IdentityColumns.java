@@ -217,7 +217,7 @@ public final class IdentityColumns {
   /**
    * One row's distinct identities in first-seen order, with the spelling of their first occurrence and whether any
    * occurrence is marked primary; reused from row to row of a task. Rows carry a handful of identities, so they are
-   * deduplicated by scanning, which allocates nothing; namespaces are lower-cased once per task.
+   * deduplicated by scanning, which needs no map or key; namespaces are lower-cased once per task.
    */
   static final class RowIdentities {
     private static final int MAX_CACHED_NAMESPACES = 1024;
@@ -298,15 +298,15 @@ public final class IdentityColumns {
       return IdentityColumns.isBlocked(id, blocked);
     }
 
+    private static byte byteAt(UTF8String text, int i) {
+      return org.apache.spark.unsafe.Platform.getByte(text.getBaseObject(), text.getBaseOffset() + i);
+    }
+
     /**
      * As {@link IdentityColumns#isBlocked} (Java's {@code trim().toLowerCase(Locale.ROOT)}) for text that is all
      * ASCII, where the bytes alone decide it, mostly without allocating: a value whose trimmed length is no blocked
      * value's length is not blocked. Null for any other text.
      */
-    private static byte byteAt(UTF8String text, int i) {
-      return org.apache.spark.unsafe.Platform.getByte(text.getBaseObject(), text.getBaseOffset() + i);
-    }
-
     private Boolean blockedAscii(UTF8String text) {
       if (blockedText == null) {
         blockedText = new java.util.HashSet<>();

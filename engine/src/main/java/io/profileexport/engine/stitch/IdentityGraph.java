@@ -44,8 +44,9 @@ public final class IdentityGraph {
   public static final String RECORD = SystemColumns.PREFIX + "record";
   /**
    * Optional boolean column of the link members: the record meets the request's fragment condition
-   * ({@code ProfileFilter.fragmentCondition}). A component none of whose records meets it is left out (its records
-   * and events are not returned), so the merge never shuffles the profiles the filters would drop.
+   * ({@code ProfileFilter.fragmentCondition}). When the graph is stitched in one task, a component none of whose
+   * records meets it is left out (its records and events are not returned), so the merge does not shuffle the
+   * profiles the filters would surely drop; the filters still decide on the others.
    */
   public static final String CANDIDATE = SystemColumns.PREFIX + "candidate";
   /** Mark bits ({@link ConnectedComponents#MARK_BITS}): a record's primary identity; one of a candidate record. */
@@ -133,8 +134,11 @@ public final class IdentityGraph {
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
     long identified = clock.millis();
-    // Written once: the rounds read it, and its row count (from the files) is the links metric.
-    Dataset<Row> edges = store.materialize(links.edges(), "edges");
+    // Written once: the rounds read it, and its row count (from the files) is the links metric. With marks, the
+    // links and each kind of mark have a folder of their own, so the links are still counted from the files.
+    boolean withMarks = has(linkMembers, RECORD);
+    Dataset<Row> edges = withMarks ? store.materialize(links.edges(), "edges", "kind")
+        : store.materialize(links.edges(), "edges");
     long linkedAt = clock.millis();
     int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
     ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
@@ -143,7 +147,7 @@ public final class IdentityGraph {
     // One small aggregation over the membership (one row per linked identity) gives the component counters.
     Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"),
         col("marks"), col("componentMarks"));
-    boolean marked = result.marked() && has(linkMembers, RECORD);
+    boolean marked = result.marked() && withMarks;
     Column oversized = col("size").gt(maxIdentitiesPerGraph);
     Column isRoot = col(NODE).equalTo(col("root"));
     // Profiles: a component with a record is one, unless oversized, where each record's primary identity is one.
@@ -151,7 +155,8 @@ public final class IdentityGraph {
         count_if(isRoot.and(oversized)).as("oversized"), count(lit(1)).as("linkedIdentities"),
         count_if(not(oversized).and(isRoot).and(hasMark("componentMarks", RECORD_MARK))
             .or(oversized.and(hasMark("marks", RECORD_MARK)))).as("profiles"),
-        count_if(isRoot.and(hasMark("componentMarks", CANDIDATE_MARK))).as("candidateComponents")).first();
+        count_if(isRoot.and(hasMark("componentMarks", CANDIDATE_MARK))).as("candidateComponents"),
+        count_if(isRoot.and(hasMark("componentMarks", RECORD_MARK))).as("recordComponents")).first();
     Map<String, Long> componentCounts = new java.util.HashMap<>();
     for (String name : counts.schema().fieldNames()) {
       Object value = counts.get(counts.fieldIndex(name));
@@ -169,9 +174,7 @@ public final class IdentityGraph {
     if (marked) {
       metrics.put("profiles", componentCounts.get("profiles"));
     }
-    // Marks are rows of the edges too, but no links.
-    metrics.put("links", has(linkMembers, RECORD)
-        ? edges.filter(col("kind").equalTo(ConnectedComponents.LINK)).count() : store.rows("edges"));
+    metrics.put("links", withMarks ? store.rows("edges/kind=" + ConnectedComponents.LINK) : store.rows("edges"));
     metrics.put("components", longOf(componentCounts.get("linkedComponents")) + isolated);
     long largest = longOf(componentCounts.get("largest"));
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
@@ -189,8 +192,9 @@ public final class IdentityGraph {
               store, "lookup", /* onlyListed */ true)
           : ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup", false);
       if (pruned) {
-        LOG.info("stitching {}: {} of {} profiles' components may pass the filters", runName,
-            componentCounts.get("candidateComponents"), componentCounts.get("profiles"));
+        LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
+            componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
+            componentCounts.get("profiles"));
       }
       metrics.put("stitchTimeMs", clock.millis() - start);
       return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,

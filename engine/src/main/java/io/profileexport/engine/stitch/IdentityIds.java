@@ -191,16 +191,6 @@ public final class IdentityIds implements Serializable {
     }, DataTypes.createArrayType(DataTypes.LongType, false)).apply(col(SystemColumns.IDENTITIES));
   }
 
-  /** The id of one identity, a {nsKey, id} struct column. */
-  public Column idColumn(Column identity) {
-    if (collided.isEmpty()) {
-      return hash.column(identity.getField("nsKey"), identity.getField("id"));
-    }
-    IdentityIds self = this;
-    return udf((UDF1<Row, Long>) r -> r == null ? null : self.idOf(r.getString(0), r.getString(1)),
-        DataTypes.LongType).apply(identity);
-  }
-
   public long distinctIdentities() {
     return distinctIdentities;
   }

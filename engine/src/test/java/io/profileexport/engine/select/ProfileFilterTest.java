@@ -91,6 +91,31 @@ class ProfileFilterTest {
         ExportRequest.DEFAULT_STATUS)), Optional.empty(), Optional.empty(), Optional.empty())));
   }
 
+  /**
+   * A qualification time that does not parse is null, ANSI mode or not: the fragment condition reads every record's
+   * raw times, where a cast would fail the job.
+   */
+  @Test
+  void anUnparsableTimeIsNullEvenInAnsiMode() {
+    StructType raw = StructType.fromDDL("_id STRING, segmentMembership MAP<STRING, MAP<STRING,"
+        + " STRUCT<lastQualificationTime: STRING, status: STRING>>>");
+    Dataset<Row> records = Frames.of(raw,
+        "{'_id':'garbage','segmentMembership':{'ups':{'s':{'status':'realized','lastQualificationTime':'garbage'}}}}",
+        "{'_id':'in','segmentMembership':{'ups':{'s':{'status':'realized',"
+            + "'lastQualificationTime':'2019-09-01T12:00:00Z'}}}}");
+    ExportRequest windowed = request(List.of(UPS_S), Optional.of(1567296000000L), Optional.empty(),
+        Optional.empty());
+    org.apache.spark.sql.RuntimeConfig conf = records.sparkSession().conf();
+    String ansi = conf.get("spark.sql.ansi.enabled");
+    conf.set("spark.sql.ansi.enabled", "true");
+    try {
+      expect("the garbage time fails the window, without an error", RowsJson.of(records.filter(
+          ProfileFilter.fragmentCondition(windowed, raw).orElseThrow()).select(col("_id"))), "in");
+    } finally {
+      conf.set("spark.sql.ansi.enabled", ansi);
+    }
+  }
+
   @Test
   void theUpdateTimeMustBeStrictlyAfterFromIngestTimestamp() {
     expect("strict cut at 40", kept(request(List.of(), Optional.empty(), Optional.empty(), Optional.of(40L))),
