@@ -1,5 +1,6 @@
 package io.profileexport.engine.stitch;
 
+import static org.apache.spark.sql.functions.bit_or;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -44,9 +45,9 @@ public final class IdentityGraph {
   public static final String RECORD = SystemColumns.PREFIX + "record";
   /**
    * Optional boolean column of the link members: the record meets the request's fragment condition
-   * ({@code ProfileFilter.fragmentCondition}). When the graph is stitched in one task, a component none of whose
-   * records meets it is left out (its records and events are not returned), so the merge does not shuffle the
-   * profiles the filters would surely drop; the filters still decide on the others.
+   * ({@code ProfileFilter.fragmentCondition}). A component none of whose records meets it is left out (its records
+   * and events are not returned), so the merge does not shuffle the profiles the filters would surely drop; the
+   * filters still decide on the others.
    */
   public static final String CANDIDATE = SystemColumns.PREFIX + "candidate";
   /** Mark bits ({@link ConnectedComponents#MARK_BITS}): a record's primary identity; one of a candidate record. */
@@ -147,7 +148,11 @@ public final class IdentityGraph {
     // One small aggregation over the membership (one row per linked identity) gives the component counters.
     Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"),
         col("marks"), col("componentMarks"));
-    boolean marked = result.marked() && withMarks;
+    if (withMarks && !result.marked()) {
+      // The iterated rounds read links only: the marks are joined to the components here.
+      membership = store.materialize(withMarks(membership, edges), "marked");
+    }
+    boolean marked = withMarks;
     Column oversized = col("size").gt(maxIdentitiesPerGraph);
     Column isRoot = col(NODE).equalTo(col("root"));
     // Profiles: a component with a record is one, unless oversized, where each record's primary identity is one.
@@ -166,7 +171,12 @@ public final class IdentityGraph {
     LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
         + " identities, {} rounds) {} ms, counters {} ms", runName, identified - start, linkedAt - identified,
         partitions, identitiesPerTask, result.iterations(), componentsAt - linkedAt, clock.millis() - componentsAt);
-    boolean pruned = marked && has(linkMembers, CANDIDATE) && partitions == 1;
+    boolean pruned = marked && has(linkMembers, CANDIDATE);
+    if (pruned) {
+      LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
+          componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
+          componentCounts.get("profiles"));
+    }
     ObjectNode metrics = Json.object();
     long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
@@ -191,17 +201,30 @@ public final class IdentityGraph {
           ? ComponentLookup.of(membership.filter(hasMark("componentMarks", CANDIDATE_MARK)), maxIdentitiesPerGraph,
               store, "lookup", /* onlyListed */ true)
           : ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup", false);
-      if (pruned) {
-        LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
-            componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
-            componentCounts.get("profiles"));
-      }
       metrics.put("stitchTimeMs", clock.millis() - start);
       return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,
           lookup::release);
     }
-    return new Stitched(keyed(records, idArray, membership, maxIdentitiesPerGraph),
-        keyed(events, idArray, membership, maxIdentitiesPerGraph), metrics, () -> { });
+    // Else joined, with only the candidate components when pruning (rows of the others find no match).
+    Dataset<Row> joinedWith = pruned ? membership.filter(hasMark("componentMarks", CANDIDATE_MARK)) : membership;
+    return new Stitched(keyed(records, idArray, joinedWith, maxIdentitiesPerGraph, pruned),
+        keyed(events, idArray, joinedWith, maxIdentitiesPerGraph, pruned), metrics, () -> { });
+  }
+
+  /**
+   * The membership (node, root, size) of the iterated path with the marks of the edges: each marked node's marks,
+   * and its component's, or-ed; a marked node without links is a component of its own.
+   */
+  private static Dataset<Row> withMarks(Dataset<Row> membership, Dataset<Row> edges) {
+    Dataset<Row> marks = edges.filter(col("kind").notEqual(lit(ConnectedComponents.LINK)))
+        .groupBy(col("a").as(NODE)).agg(bit_or(col("kind")).as("marks"));
+    Dataset<Row> nodes = membership.select(col(NODE), col("root"), col("size"))
+        .join(marks, membership.col(NODE).equalTo(marks.col(NODE)), "full_outer")
+        .select(coalesce(membership.col(NODE), marks.col(NODE)).as(NODE),
+            coalesce(col("root"), membership.col(NODE), marks.col(NODE)).as("root"),
+            coalesce(col("size"), lit(1L)).as("size"), coalesce(col("marks"), lit(0)).as("marks"));
+    Dataset<Row> byRoot = nodes.groupBy(col("root").as("markedRoot")).agg(bit_or(col("marks")).as("componentMarks"));
+    return nodes.join(byRoot, nodes.col("root").equalTo(byRoot.col("markedRoot"))).drop("markedRoot");
   }
 
   /**
@@ -336,17 +359,26 @@ public final class IdentityGraph {
         .withColumn(SystemColumns.PROFILE, key).drop(rootColumn);
   }
 
-  /** Rows with their profile key: the component's root, or the primary identity for an oversized component. */
-  private static Dataset<Row> keyed(Dataset<Row> rows, Column idArray, Dataset<Row> membership, int maxIdentities) {
+  /**
+   * Rows with their profile key: the component's root, or the primary identity for an oversized component. With
+   * {@code onlyListed}, the membership lists only some components, and rows it does not list are left out.
+   */
+  private static Dataset<Row> keyed(Dataset<Row> rows, Column idArray, Dataset<Row> membership, int maxIdentities,
+      boolean onlyListed) {
     Dataset<Row> withNode = rows.withColumn(NODE, element_at(idArray, 1));
-    Dataset<Row> joined = withNode.join(membership, withNode.col(NODE).equalTo(membership.col(NODE)), "left");
-    Column root = coalesce(membership.col("root"), withNode.col(NODE));
-    Column size = coalesce(membership.col("size"), lit(1L));
+    // Prefixed names: a record may have fields named root or size.
+    String rootColumn = SystemColumns.PREFIX + "root";
+    String sizeColumn = SystemColumns.PREFIX + "size";
+    String memberNode = SystemColumns.PREFIX + "member";
+    Dataset<Row> members = membership.select(col(NODE).as(memberNode), col("root").as(rootColumn),
+        col("size").as(sizeColumn));
+    Dataset<Row> joined = withNode.join(members, col(NODE).equalTo(col(memberNode)), onlyListed ? "inner" : "left");
+    Column root = coalesce(col(rootColumn), col(NODE));
+    Column size = coalesce(col(sizeColumn), lit(1L));
     Column key = when(size.gt(maxIdentities),
         concat(lit("p:"), PrimaryIdentityStitching.profileKey(col(SystemColumns.PRIMARY))))
         .otherwise(concat(lit("c:"), root.cast("string")));
-    return joined.withColumn(SystemColumns.PROFILE, key).drop(membership.col(NODE)).drop(withNode.col(NODE))
-        .drop("root", "size");
+    return joined.withColumn(SystemColumns.PROFILE, key).drop(NODE, memberNode, rootColumn, sizeColumn);
   }
 
   private static long longOf(Object value) {
