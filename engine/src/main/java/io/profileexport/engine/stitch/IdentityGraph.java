@@ -216,15 +216,16 @@ public final class IdentityGraph {
    * and its component's, or-ed; a marked node without links is a component of its own.
    */
   private static Dataset<Row> withMarks(Dataset<Row> membership, Dataset<Row> edges) {
+    // One mark row per identity (linksFrom); a join by node and a window by root, two shuffles of narrow rows.
     Dataset<Row> marks = edges.filter(col("kind").notEqual(lit(ConnectedComponents.LINK)))
-        .groupBy(col("a").as(NODE)).agg(bit_or(col("kind")).as("marks"));
+        .select(col("a").as(NODE), col("kind").as("marks"));
     Dataset<Row> nodes = membership.select(col(NODE), col("root"), col("size"))
         .join(marks, membership.col(NODE).equalTo(marks.col(NODE)), "full_outer")
         .select(coalesce(membership.col(NODE), marks.col(NODE)).as(NODE),
             coalesce(col("root"), membership.col(NODE), marks.col(NODE)).as("root"),
             coalesce(col("size"), lit(1L)).as("size"), coalesce(col("marks"), lit(0)).as("marks"));
-    Dataset<Row> byRoot = nodes.groupBy(col("root").as("markedRoot")).agg(bit_or(col("marks")).as("componentMarks"));
-    return nodes.join(byRoot, nodes.col("root").equalTo(byRoot.col("markedRoot"))).drop("markedRoot");
+    return nodes.withColumn("componentMarks",
+        bit_or(col("marks")).over(org.apache.spark.sql.expressions.Window.partitionBy(col("root"))));
   }
 
   /**
@@ -262,8 +263,9 @@ public final class IdentityGraph {
       columns.add(col(CANDIDATE));
     }
     LinkRows rows = new LinkRows(ids, records, candidates);
+    // Distinct links, and one mark per identity with the bits of all its records (a link's kind is always LINK).
     return InternalRowFrames.mapPartitions(linkMembers.select(columns.toArray(new Column[0])),
-        LinkRows.SCHEMA, rows::of).distinct();
+        LinkRows.SCHEMA, rows::of).groupBy(col("a"), col("b")).agg(bit_or(col("kind")).as("kind"));
   }
 
   /**
