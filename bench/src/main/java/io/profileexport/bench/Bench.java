@@ -138,7 +138,7 @@ public final class Bench {
         settings.blockedIdentityValues(), null));
     Dataset<Row> members = records.select(col("__pe_identities"), col("__pe_ids"))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
-    IdentityGraph.Links links = IdentityGraph.links(members, members, IdentityIds.XXHASH, "bench");
+    IdentityGraph.Links links = IdentityGraph.links(members, members, IdentityIds.XXHASH);
     String edgesPath = work.resolve("edges").toString();
     links.edges().write().mode(SaveMode.Overwrite).parquet(edgesPath);
     Dataset<Row> edges = spark.read().parquet(edgesPath);

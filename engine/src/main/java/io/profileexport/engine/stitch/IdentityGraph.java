@@ -131,7 +131,7 @@ public final class IdentityGraph {
       Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
       IdentityIds.Hash hash, String runName, Clock clock, long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(members, linkMembers, hash, runName);
+    Links links = links(members, linkMembers, hash);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
     long identified = clock.millis();
@@ -232,14 +232,14 @@ public final class IdentityGraph {
    * The identity graph's edges: for each record and event, a link between every two of its identities, deduplicated
    * (a pair of identities seen together in several rows is one link). A star from the smallest id would connect the
    * same components with fewer edges, but its count would depend on the ids' hash order; the pairs are what the
-   * {@code links} metric counts.
+   * {@code links} metric counts. With {@link #RECORD} members, {@code edges} also holds one mark row (p, p, bits)
+   * per record primary identity p; {@code kind} tells links ({@link ConnectedComponents#LINK}) from marks.
    *
    * @param idArray a row's distinct identity ids, sorted
    */
   public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges) {}
 
-  public static Links links(Dataset<Row> members, Dataset<Row> linkMembers, IdentityIds.Hash hash,
-      String runName) {
+  public static Links links(Dataset<Row> members, Dataset<Row> linkMembers, IdentityIds.Hash hash) {
     Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     IdentityIds ids = IdentityIds.of(identities, hash);
