@@ -2,7 +2,6 @@ package io.profileexport.engine;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;

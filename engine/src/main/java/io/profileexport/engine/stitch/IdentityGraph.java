@@ -152,7 +152,6 @@ public final class IdentityGraph {
       // The iterated rounds read links only: the marks are joined to the components here.
       membership = store.materialize(withMarks(membership, edges), "marked");
     }
-    boolean marked = withMarks;
     Column oversized = col("size").gt(maxIdentitiesPerGraph);
     Column isRoot = col(NODE).equalTo(col("root"));
     // Profiles: a component with a record is one, unless oversized, where each record's primary identity is one.
@@ -171,24 +170,24 @@ public final class IdentityGraph {
     LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
         + " identities, {} rounds) {} ms, counters {} ms", runName, identified - start, linkedAt - identified,
         partitions, identitiesPerTask, result.iterations(), componentsAt - linkedAt, clock.millis() - componentsAt);
-    boolean pruned = marked && has(linkMembers, CANDIDATE);
+    boolean pruned = withMarks && has(linkMembers, CANDIDATE);
     if (pruned) {
       LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
           componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
           componentCounts.get("profiles"));
     }
     ObjectNode metrics = Json.object();
-    long linkedIdentities = longOf(componentCounts.get("linkedIdentities"));
+    long linkedIdentities = componentCounts.get("linkedIdentities");
     long isolated = Math.max(0, ids.distinctIdentities() - linkedIdentities);
     metrics.put("identities", ids.distinctIdentities());
-    if (marked) {
+    if (withMarks) {
       metrics.put("profiles", componentCounts.get("profiles"));
     }
     metrics.put("links", withMarks ? store.rows("edges/kind=" + ConnectedComponents.LINK) : store.rows("edges"));
-    metrics.put("components", longOf(componentCounts.get("linkedComponents")) + isolated);
-    long largest = longOf(componentCounts.get("largest"));
+    metrics.put("components", componentCounts.get("linkedComponents") + isolated);
+    long largest = componentCounts.get("largest");
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
-    metrics.put("oversizedComponents", longOf(componentCounts.get("oversized")));
+    metrics.put("oversizedComponents", componentCounts.get("oversized"));
     metrics.put("stitchIterations", result.iterations());
     metrics.put("stitchTimeMs", clock.millis() - start);
     if (ids.collisions() > 0) {
@@ -381,10 +380,6 @@ public final class IdentityGraph {
         concat(lit("p:"), PrimaryIdentityStitching.profileKey(col(SystemColumns.PRIMARY))))
         .otherwise(concat(lit("c:"), root.cast("string")));
     return joined.withColumn(SystemColumns.PROFILE, key).drop(NODE, memberNode, rootColumn, sizeColumn);
-  }
-
-  private static long longOf(Object value) {
-    return value == null ? 0L : ((Number) value).longValue();
   }
 
   private static Column hasMark(String column, int mark) {
