@@ -153,7 +153,8 @@ public final class Bench {
       long t0 = System.nanoTime();
       ConnectedComponents.Result result = ConnectedComponents.of(edges, IdentityGraph.tasksFor(
           links.ids().distinctIdentities(), IdentityGraph.identitiesPerTask(spark.sparkContext())), 100,
-          new StagedFrames(spark, new org.apache.hadoop.fs.Path(work.resolve("rounds-" + attempt).toUri())));
+          new StagedFrames(spark, new org.apache.hadoop.fs.Path(work.resolve("rounds-" + attempt).toUri())),
+          links.ids().distinctIdentities());
       ours[attempt] = (System.nanoTime() - t0) / 1_000_000;
       mine = result.components();
       System.err.println("ours: " + ours[attempt] + " ms in " + result.iterations() + " rounds");

@@ -2,7 +2,6 @@ package io.profileexport.engine.stitch;
 
 import static org.apache.spark.sql.functions.udf;
 
-import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.write.DataFiles;
 import java.io.IOException;
 import java.io.Serializable;
@@ -15,6 +14,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PrimitiveIterator;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
@@ -53,7 +53,7 @@ final class ComponentLookup implements Serializable {
   static final long UNLISTED = Long.MIN_VALUE + 2;
   /** Entries per stored chunk (16 bytes each): a few MB per row of the staged file. */
   private static final int CHUNK = 1 << 17;
-  private static final StructType CHUNKS = new StructType().add("chunk", DataTypes.BinaryType, false);
+  static final StructType CHUNKS = new StructType().add("chunk", DataTypes.BinaryType, false);
 
   /**
    * The lookups loaded in this JVM, by {@link #key}: kept while the GC can spare them (reloaded from the staged files
@@ -83,41 +83,42 @@ final class ComponentLookup implements Serializable {
   }
 
   /**
-   * Stores {@code membership} (node, root, size) for lookups.
+   * Writes the chunks of a lookup ({@link #chunks}, in frame {@link #CHUNKS}) and returns the lookup that reads them.
    *
    * @param store where the chunks are written; the lookup reads them from there until the run's staging is removed
-   * @param onlyListed {@code membership} holds only some components, whole: an identity it does not list is
+   * @param onlyListed the chunks hold only some components, whole: an identity they do not list is
    *     {@link #UNLISTED} (else it is an identity without links, its own component)
    */
-  static ComponentLookup of(Dataset<Row> membership, int maxIdentitiesPerGraph,
-      ConnectedComponents.Materializer store, String name, boolean onlyListed) {
+  static ComponentLookup write(Dataset<Row> chunks, ConnectedComponents.Materializer store, String name,
+      boolean onlyListed) {
     String folder = store.location(name);
     // Uncompressed: parquet-mr's Snappy stream grows its direct buffer step by step for pages of megabytes, which
     // took half a minute for 7M identities; the chunks are random longs that would not compress anyway.
-    InternalRowFrames.mapPartitions(membership, CHUNKS, rows -> chunked(rows, maxIdentitiesPerGraph))
-        .write().mode(SaveMode.Overwrite).option("compression", "none").parquet(folder);
+    chunks.write().mode(SaveMode.Overwrite).option("compression", "none").parquet(folder);
     Map<String, String> conf = new HashMap<>();
-    for (Map.Entry<String, String> e : membership.sparkSession().sparkContext().hadoopConfiguration()) {
+    for (Map.Entry<String, String> e : chunks.sparkSession().sparkContext().hadoopConfiguration()) {
       conf.put(e.getKey(), e.getValue());
     }
     return new ComponentLookup(folder, conf, onlyListed);
   }
 
-  /** (node, root, size) rows packed into chunks of (node, root or OVERSIZED) pairs, little-endian. */
-  private static Iterator<InternalRow> chunked(Iterator<InternalRow> rows, int maxIdentitiesPerGraph) {
+  /**
+   * Lookup entries packed into rows of {@link #CHUNKS}: {@code entries} yields an identity, then its component's root
+   * or {@link #OVERSIZED}, and so on; each chunk holds such pairs of longs, little-endian.
+   */
+  static Iterator<InternalRow> chunks(PrimitiveIterator.OfLong entries) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {
-        return rows.hasNext();
+        return entries.hasNext();
       }
 
       @Override
       public InternalRow next() {
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK * 16).order(ByteOrder.LITTLE_ENDIAN);
-        while (rows.hasNext() && buffer.hasRemaining()) {
-          InternalRow r = rows.next();
-          buffer.putLong(r.getLong(0));
-          buffer.putLong(r.getLong(2) > maxIdentitiesPerGraph ? OVERSIZED : r.getLong(1));
+        while (entries.hasNext() && buffer.hasRemaining()) {
+          buffer.putLong(entries.nextLong());
+          buffer.putLong(entries.nextLong());
         }
         byte[] bytes = new byte[buffer.position()];
         buffer.flip().get(bytes);

@@ -93,13 +93,22 @@ public final class ConnectedComponents {
    * @param maxIterations rounds allowed before failing with {@code STITCH_DID_NOT_CONVERGE}
    */
   public static Result of(Dataset<Row> edges, int partitions, int maxIterations, Materializer store) {
+    return of(edges, partitions, maxIterations, store, 1 << 16);
+  }
+
+  /**
+   * As {@link #of(Dataset, int, int, Materializer)}.
+   *
+   * @param expectedNodes a likely number of nodes (the distinct identities): the one-task pass sizes its tables for
+   *     them once instead of growing them step by step
+   */
+  public static Result of(Dataset<Row> edges, int partitions, int maxIterations, Materializer store,
+      long expectedNodes) {
     if (partitions == 1) {
       // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
-      // Coalescing reads every input partition in the one task, without a shuffle; the task also knows its
-      // components' sizes, so no aggregation or join is needed for them.
-      Dataset<Row> all = edges.select(col("a"), col("b"), kind(edges)).coalesce(1);
-      return new Result(store.materialize(InternalRowFrames.mapPartitions(all, COMPONENTS,
-          ConnectedComponents::componentsOfPartition), "components"), 1, true);
+      int expected = (int) Math.min(expectedNodes, 1 << 30);
+      return new Result(store.materialize(InternalRowFrames.mapPartitions(inOneTask(edges), COMPONENTS,
+          rows -> componentsOfPartition(rows, expected)), "components"), 1, true);
     }
     Dataset<Row> current = edges.filter(col("a").notEqual(col("b")).and(kind(edges).equalTo(LINK)))
         .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
@@ -125,7 +134,15 @@ public final class ConnectedComponents {
     Dataset<Row> stars = current.select(col("hi").as("a"), col("lo").as("b"), lit(LINK).as("kind"))
         .repartition(partitions, col("b"));
     return new Result(store.materialize(InternalRowFrames.mapPartitions(stars, COMPONENTS,
-        ConnectedComponents::componentsOfPartition), "components"), round, false);
+        rows -> componentsOfPartition(rows, 1 << 12)), "components"), round, false);
+  }
+
+  /**
+   * Every edge (a, b, kind) in one partition: coalescing reads every input partition in the one task, without a
+   * shuffle, and the task then knows whole components, sizes and marks included, with no aggregation or join.
+   */
+  static Dataset<Row> inOneTask(Dataset<Row> edges) {
+    return edges.select(col("a"), col("b"), kind(edges)).coalesce(1);
   }
 
   private static Column kind(Dataset<Row> edges) {
@@ -146,62 +163,101 @@ public final class ConnectedComponents {
    * node, roots included. Exact when the partition holds whole components: the whole graph, or converged stars
    * partitioned by root.
    */
-  static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows) {
-    long started = System.nanoTime();
-    long edges = 0;
-    LongUnionFind sets = new LongUnionFind(1 << 16);
-    LongLongMap marks = new LongLongMap(1 << 12);
-    while (rows.hasNext()) {
-      edges++;
-      InternalRow r = rows.next();
-      int kind = r.getInt(2);
-      if (kind == LINK) {
-        sets.union(r.getLong(0), r.getLong(1));
-      } else {
-        long node = r.getLong(0);
-        sets.find(node);  // a node even without links
-        long seen = marks.get(node);
-        marks.put(node, (seen == LongLongMap.ABSENT ? 0 : seen) | (kind & MARK_BITS));
-      }
-    }
-    long[] nodes = sets.nodes();
-    LongLongMap sizes = new LongLongMap(nodes.length / 2 + 16);
-    for (long node : nodes) {
-      long root = sets.find(node);
-      long size = sizes.get(root);
-      sizes.put(root, size == LongLongMap.ABSENT ? 1 : size + 1);
-    }
-    LongLongMap componentMarks = new LongLongMap(marks.size() / 2 + 16);
-    for (long node : marks.keys()) {
-      long root = sets.find(node);
-      long seen = componentMarks.get(root);
-      componentMarks.put(root, (seen == LongLongMap.ABSENT ? 0 : seen) | marks.get(node));
-    }
-    LOG.info("union-find: {} edges and marks, {} nodes, {} components in {} ms", edges, nodes.length, sizes.size(),
-        (System.nanoTime() - started) / 1_000_000);
+  static Iterator<InternalRow> componentsOfPartition(Iterator<InternalRow> rows, int expectedNodes) {
+    Forest forest = Forest.of(rows, expectedNodes);
     GenericInternalRow row = new GenericInternalRow(5);
     return new Iterator<>() {
       private int next;
 
       @Override
       public boolean hasNext() {
-        return next < nodes.length;
+        return next < forest.nodes();
       }
 
       @Override
       public InternalRow next() {
-        long node = nodes[next++];
-        long root = sets.find(node);
-        row.update(0, node);
-        row.update(1, root);
-        row.update(2, sizes.get(root));
-        long nodeMarks = marks.get(node);
-        long rootMarks = componentMarks.get(root);
-        row.update(3, (int) (nodeMarks == LongLongMap.ABSENT ? 0 : nodeMarks));
-        row.update(4, (int) (rootMarks == LongLongMap.ABSENT ? 0 : rootMarks));
+        int i = next++;
+        int root = forest.rootIndex(i);
+        row.update(0, forest.node(i));
+        row.update(1, forest.node(root));
+        row.update(2, (long) forest.size(root));
+        row.update(3, forest.marks(i));
+        row.update(4, forest.componentMarks(root));
         return row;
       }
     };
+  }
+
+  /**
+   * The components of a partition's edges (a, b, kind), resolved: every node's root index, and per root its size and
+   * the or of its nodes' marks. Arrays by node index, so a graph of millions of nodes takes tens of bytes per node.
+   */
+  static final class Forest {
+    private final LongUnionFind sets;
+    private final int[] roots;
+    private final int[] sizes;
+    private final int[] componentMarks;
+
+    private Forest(LongUnionFind sets) {
+      this.sets = sets;
+      int n = sets.size();
+      roots = new int[n];
+      sizes = new int[n];
+      componentMarks = new int[n];
+      for (int i = 0; i < n; i++) {
+        int root = sets.rootIndex(i);
+        roots[i] = root;
+        sizes[root]++;
+        componentMarks[root] |= sets.marks(i);
+      }
+    }
+
+    /** @param expectedNodes a likely number of nodes, to size the tables once */
+    static Forest of(Iterator<InternalRow> rows, int expectedNodes) {
+      long started = System.nanoTime();
+      long edges = 0;
+      LongUnionFind sets = new LongUnionFind(expectedNodes);
+      while (rows.hasNext()) {
+        edges++;
+        InternalRow r = rows.next();
+        int kind = r.getInt(2);
+        if (kind == LINK) {
+          sets.union(r.getLong(0), r.getLong(1));
+        } else {
+          sets.mark(r.getLong(0), kind & MARK_BITS);  // a node even without links
+        }
+      }
+      Forest forest = new Forest(sets);
+      LOG.info("union-find: {} edges and marks, {} nodes in {} ms", edges, sets.size(),
+          (System.nanoTime() - started) / 1_000_000);
+      return forest;
+    }
+
+    int nodes() {
+      return roots.length;
+    }
+
+    long node(int i) {
+      return sets.node(i);
+    }
+
+    int rootIndex(int i) {
+      return roots[i];
+    }
+
+    /** Nodes of the component whose root has index {@code root}. */
+    int size(int root) {
+      return sizes[root];
+    }
+
+    int marks(int i) {
+      return sets.marks(i);
+    }
+
+    /** The or of the marks of the component whose root has index {@code root}. */
+    int componentMarks(int root) {
+      return componentMarks[root];
+    }
   }
 
   /**

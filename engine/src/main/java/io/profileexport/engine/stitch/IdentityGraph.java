@@ -142,35 +142,37 @@ public final class IdentityGraph {
         : store.materialize(links.edges(), "edges");
     long linkedAt = clock.millis();
     int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
-    ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
+    boolean pruned = withMarks && has(linkMembers, CANDIDATE);
+    Map<String, Long> componentCounts;
+    int iterations;
+    ComponentLookup lookup = null;
+    Dataset<Row> joinedWith = null;
+    if (partitions == 1) {
+      // The graph fits one task, so its membership fits an executor: the one union-find task counts the components
+      // and writes the lookup each scan then finds its rows' profiles in. When only candidate components are kept,
+      // the lookup holds only theirs, and rows it does not hold are left out.
+      OneTask oneTask = inOneTask(edges, ids.distinctIdentities(), maxIdentitiesPerGraph, pruned, store, runName);
+      componentCounts = oneTask.counts();
+      lookup = oneTask.lookup();
+      iterations = 1;
+    } else {
+      ConnectedComponents.Result result = ConnectedComponents.of(edges, partitions, maxIterations, store);
+      Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"),
+          col("marks"), col("componentMarks"));
+      if (withMarks) {
+        // The iterated rounds read links only: the marks are joined to the components here.
+        membership = store.materialize(withMarks(membership, edges), "marked");
+      }
+      componentCounts = counts(membership, maxIdentitiesPerGraph);
+      iterations = result.iterations();
+      // Rows are joined with the membership, only the candidate components' when pruning (others find no match).
+      joinedWith = pruned ? membership.filter(hasMark("componentMarks", CANDIDATE_MARK)) : membership;
+    }
     long componentsAt = clock.millis();
 
-    // One small aggregation over the membership (one row per linked identity) gives the component counters.
-    Dataset<Row> membership = result.components().select(col("node").as(NODE), col("root"), col("size"),
-        col("marks"), col("componentMarks"));
-    if (withMarks && !result.marked()) {
-      // The iterated rounds read links only: the marks are joined to the components here.
-      membership = store.materialize(withMarks(membership, edges), "marked");
-    }
-    Column oversized = col("size").gt(maxIdentitiesPerGraph);
-    Column isRoot = col(NODE).equalTo(col("root"));
-    // Profiles: a component with a record is one, unless oversized, where each record's primary identity is one.
-    Row counts = membership.agg(count_if(isRoot).as("linkedComponents"), max(col("size")).as("largest"),
-        count_if(isRoot.and(oversized)).as("oversized"), count(lit(1)).as("linkedIdentities"),
-        count_if(not(oversized).and(isRoot).and(hasMark("componentMarks", RECORD_MARK))
-            .or(oversized.and(hasMark("marks", RECORD_MARK)))).as("profiles"),
-        count_if(isRoot.and(hasMark("componentMarks", CANDIDATE_MARK))).as("candidateComponents"),
-        count_if(isRoot.and(hasMark("componentMarks", RECORD_MARK))).as("recordComponents")).first();
-    Map<String, Long> componentCounts = new java.util.HashMap<>();
-    for (String name : counts.schema().fieldNames()) {
-      Object value = counts.get(counts.fieldIndex(name));
-      componentCounts.put(name, value == null ? 0L : ((Number) value).longValue());
-    }
-
     LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
-        + " identities, {} rounds) {} ms, counters {} ms", runName, identified - start, linkedAt - identified,
-        partitions, identitiesPerTask, result.iterations(), componentsAt - linkedAt, clock.millis() - componentsAt);
-    boolean pruned = withMarks && has(linkMembers, CANDIDATE);
+        + " identities, {} rounds) {} ms", runName, identified - start, linkedAt - identified, partitions,
+        identitiesPerTask, iterations, componentsAt - linkedAt);
     if (pruned) {
       LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
           componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
@@ -188,26 +190,136 @@ public final class IdentityGraph {
     long largest = componentCounts.get("largest");
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
     metrics.put("oversizedComponents", componentCounts.get("oversized"));
-    metrics.put("stitchIterations", result.iterations());
+    metrics.put("stitchIterations", iterations);
     metrics.put("stitchTimeMs", clock.millis() - start);
     if (ids.collisions() > 0) {
       metrics.put("identityHashCollisions", ids.collisions());
     }
-    if (partitions == 1) {
-      // The graph fitted one task, so its membership fits an executor: each scan looks its rows' profiles up. When
-      // only candidate components are kept, the lookup holds only theirs, and rows it does not hold are left out.
-      ComponentLookup lookup = pruned
-          ? ComponentLookup.of(membership.filter(hasMark("componentMarks", CANDIDATE_MARK)), maxIdentitiesPerGraph,
-              store, "lookup", /* onlyListed */ true)
-          : ComponentLookup.of(membership, maxIdentitiesPerGraph, store, "lookup", false);
-      metrics.put("stitchTimeMs", clock.millis() - start);
+    if (lookup != null) {
       return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,
           lookup::release);
     }
-    // Else joined, with only the candidate components when pruning (rows of the others find no match).
-    Dataset<Row> joinedWith = pruned ? membership.filter(hasMark("componentMarks", CANDIDATE_MARK)) : membership;
     return new Stitched(keyed(records, idArray, joinedWith, maxIdentitiesPerGraph, pruned),
         keyed(events, idArray, joinedWith, maxIdentitiesPerGraph, pruned), metrics, () -> { });
+  }
+
+  /** The counters of a stitched graph ({@link #counts}), by name. */
+  private static final List<String> COUNTS = List.of("linkedComponents", "largest", "oversized",
+      "linkedIdentities", "profiles", "candidateComponents", "recordComponents");
+
+  /**
+   * The component counters from the membership (node, root, size, marks, componentMarks), one row per linked or
+   * marked identity, in one small aggregation. A profile is a component with a record, unless oversized, where each
+   * record's primary identity is one. {@link #counts(ConnectedComponents.Forest, int)} counts alike in one task.
+   */
+  private static Map<String, Long> counts(Dataset<Row> membership, int maxIdentitiesPerGraph) {
+    Column oversized = col("size").gt(maxIdentitiesPerGraph);
+    Column isRoot = col(NODE).equalTo(col("root"));
+    Row counts = membership.agg(count_if(isRoot).as("linkedComponents"), max(col("size")).as("largest"),
+        count_if(isRoot.and(oversized)).as("oversized"), count(lit(1)).as("linkedIdentities"),
+        count_if(not(oversized).and(isRoot).and(hasMark("componentMarks", RECORD_MARK))
+            .or(oversized.and(hasMark("marks", RECORD_MARK)))).as("profiles"),
+        count_if(isRoot.and(hasMark("componentMarks", CANDIDATE_MARK))).as("candidateComponents"),
+        count_if(isRoot.and(hasMark("componentMarks", RECORD_MARK))).as("recordComponents")).first();
+    Map<String, Long> out = new java.util.HashMap<>();
+    for (String name : COUNTS) {
+      Object value = counts.get(counts.fieldIndex(name));
+      out.put(name, value == null ? 0L : ((Number) value).longValue());
+    }
+    return out;
+  }
+
+  /** As {@link #counts(Dataset, int)}, over a forest of the whole graph; in the order of {@link #COUNTS}. */
+  static long[] counts(ConnectedComponents.Forest forest, int maxIdentitiesPerGraph) {
+    long[] out = new long[COUNTS.size()];
+    for (int i = 0; i < forest.nodes(); i++) {
+      int root = forest.rootIndex(i);
+      boolean oversized = forest.size(root) > maxIdentitiesPerGraph;
+      int componentMarks = forest.componentMarks(root);
+      if (root == i) {
+        out[0]++;
+        out[1] = Math.max(out[1], forest.size(root));
+        out[2] += oversized ? 1 : 0;
+        out[4] += !oversized && (componentMarks & RECORD_MARK) != 0 ? 1 : 0;
+        out[5] += (componentMarks & CANDIDATE_MARK) != 0 ? 1 : 0;
+        out[6] += (componentMarks & RECORD_MARK) != 0 ? 1 : 0;
+      }
+      out[3]++;
+      out[4] += oversized && (forest.marks(i) & RECORD_MARK) != 0 ? 1 : 0;
+    }
+    return out;
+  }
+
+  /** The lookup of a graph stitched in one task, and its counters. */
+  private record OneTask(ComponentLookup lookup, Map<String, Long> counts) {}
+
+  /**
+   * The whole graph in one union-find task, which writes the lookup (every node's component root, or
+   * {@link ComponentLookup#OVERSIZED}; with {@code pruned} only the candidate components' nodes) and counts the
+   * components, so the membership of millions of identities is neither written whole nor aggregated again.
+   */
+  private static OneTask inOneTask(Dataset<Row> edges, long expectedNodes, int maxIdentitiesPerGraph, boolean pruned,
+      ConnectedComponents.Materializer store, String runName) {
+    int expected = (int) Math.min(expectedNodes, 1 << 30);
+    // The counters come back through an accumulator: updated in the write's own (result) tasks, so a retried task
+    // is counted once. One task, so at most one value.
+    org.apache.spark.util.CollectionAccumulator<long[]> counted = edges.sparkSession().sparkContext()
+        .collectionAccumulator("stitch-counts-" + runName);
+    Dataset<Row> chunks = InternalRowFrames.mapPartitions(ConnectedComponents.inOneTask(edges),
+        ComponentLookup.CHUNKS, rows -> {
+          ConnectedComponents.Forest forest = ConnectedComponents.Forest.of(rows, expected);
+          counted.add(counts(forest, maxIdentitiesPerGraph));
+          return ComponentLookup.chunks(lookupEntries(forest, maxIdentitiesPerGraph, pruned));
+        });
+    ComponentLookup lookup = ComponentLookup.write(chunks, store, "lookup", pruned);
+    List<long[]> values = counted.value();
+    long[] values0 = values.isEmpty() ? new long[COUNTS.size()] : values.get(0);
+    Map<String, Long> counts = new java.util.HashMap<>();
+    for (int i = 0; i < COUNTS.size(); i++) {
+      counts.put(COUNTS.get(i), values0[i]);
+    }
+    return new OneTask(lookup, counts);
+  }
+
+  /** (node, root or OVERSIZED) for every node of the forest, or with {@code pruned} of its candidate components. */
+  private static java.util.PrimitiveIterator.OfLong lookupEntries(ConnectedComponents.Forest forest,
+      int maxIdentitiesPerGraph, boolean pruned) {
+    return new java.util.PrimitiveIterator.OfLong() {
+      private int next = advance(0);
+      private long pending = Long.MIN_VALUE;
+      private boolean valueNext;
+
+      private int advance(int from) {
+        int i = from;
+        while (pruned && i < forest.nodes()
+            && (forest.componentMarks(forest.rootIndex(i)) & CANDIDATE_MARK) == 0) {
+          i++;
+        }
+        return i;
+      }
+
+      @Override
+      public boolean hasNext() {
+        return valueNext || next < forest.nodes();
+      }
+
+      @Override
+      public long nextLong() {
+        if (valueNext) {
+          valueNext = false;
+          return pending;
+        }
+        if (next >= forest.nodes()) {
+          throw new java.util.NoSuchElementException();
+        }
+        int i = next;
+        int root = forest.rootIndex(i);
+        pending = forest.size(root) > maxIdentitiesPerGraph ? ComponentLookup.OVERSIZED : forest.node(root);
+        valueNext = true;
+        next = advance(i + 1);
+        return forest.node(i);
+      }
+    };
   }
 
   /**

@@ -50,6 +50,24 @@ final class LongLongMap {
     }
   }
 
+  /**
+   * The value of {@code key}, or when absent, {@link #ABSENT} after putting {@code value}: one probe where a get and
+   * a put would take two.
+   */
+  long putIfAbsent(long key, long value) {
+    int at = slot(key) << 1;
+    if (table[at] != ABSENT) {
+      return table[at + 1];
+    }
+    table[at] = key;
+    table[at + 1] = value;
+    size++;
+    if (size * 2 > mask + 1) {
+      grow();
+    }
+    return ABSENT;
+  }
+
   /** Every key, in table order. */
   long[] keys() {
     long[] out = new long[size];

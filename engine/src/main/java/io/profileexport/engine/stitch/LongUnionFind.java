@@ -1,49 +1,99 @@
 package io.profileexport.engine.stitch;
 
+import java.util.Arrays;
+
 /**
  * Union-find over long node ids without boxing; a union keeps the smaller root, so every set's representative is its
- * smallest node. Used inside one partition of a stitching round.
+ * smallest node. Each node gets a dense index on first sight (one probe of a hash table), and the forest lives in
+ * arrays by index: a find walks an int array instead of probing the table at every step, which is what bounds
+ * union-find over millions of identities (each probe of a table far larger than the CPU caches is a cache miss).
+ * Optional per-node mark bits live alongside.
  */
 final class LongUnionFind {
-  private final LongLongMap parents;
+  private final LongLongMap index;
+  private long[] ids;
+  private int[] parents;
+  private int[] marks;
+  private int size;
 
+  /** @param expected nodes the forest will likely hold: sized for them, it never grows while it fills */
   LongUnionFind(int expected) {
-    parents = new LongLongMap(expected);
+    int capacity = Math.max(16, expected);
+    index = new LongLongMap(capacity);
+    ids = new long[capacity];
+    parents = new int[capacity];
   }
 
   /** Links the sets of {@code a} and {@code b}. */
   void union(long a, long b) {
-    long ra = find(a);
-    long rb = find(b);
+    int ra = rootIndex(indexOf(a));
+    int rb = rootIndex(indexOf(b));
     if (ra != rb) {
-      parents.put(Math.max(ra, rb), Math.min(ra, rb));
+      if (ids[ra] < ids[rb]) {
+        parents[rb] = ra;
+      } else {
+        parents[ra] = rb;
+      }
     }
   }
 
-  /** The smallest node of {@code x}'s set, adding {@code x} as a singleton if unseen; compresses the path. */
+  /** The smallest node of {@code x}'s set, adding {@code x} as a singleton if unseen. */
   long find(long x) {
-    long root = x;
-    while (true) {
-      long p = parents.get(root);
-      if (p == LongLongMap.ABSENT) {
-        parents.put(root, root);
-        return root;
-      }
-      if (p == root) {
-        break;
-      }
-      root = p;
+    return ids[rootIndex(indexOf(x))];
+  }
+
+  /** Ors {@code bits} into the marks of {@code x}, adding it as a singleton if unseen. */
+  void mark(long x, int bits) {
+    int i = indexOf(x);
+    if (marks == null) {
+      marks = new int[ids.length];
     }
-    long node = x;
-    while (node != root) {
-      long next = parents.get(node);
-      parents.put(node, root);
-      node = next;
+    marks[i] |= bits;
+  }
+
+  /** Nodes seen; their indexes are 0 to size - 1, in the order first seen. */
+  int size() {
+    return size;
+  }
+
+  long node(int i) {
+    return ids[i];
+  }
+
+  /** The marks of the node at index {@code i}. */
+  int marks(int i) {
+    return marks == null ? 0 : marks[i];
+  }
+
+  /** The index of the root of the node at index {@code i}; halves the path on the way. */
+  int rootIndex(int i) {
+    int node = i;
+    while (parents[node] != node) {
+      parents[node] = parents[parents[node]];
+      node = parents[node];
     }
-    return root;
+    return node;
   }
 
   long[] nodes() {
-    return parents.keys();
+    return Arrays.copyOf(ids, size);
+  }
+
+  private int indexOf(long id) {
+    long seen = index.putIfAbsent(id, size);
+    if (seen != LongLongMap.ABSENT) {
+      return (int) seen;
+    }
+    if (size == ids.length) {
+      int capacity = ids.length * 2;
+      ids = Arrays.copyOf(ids, capacity);
+      parents = Arrays.copyOf(parents, capacity);
+      if (marks != null) {
+        marks = Arrays.copyOf(marks, capacity);
+      }
+    }
+    ids[size] = id;
+    parents[size] = size;
+    return size++;
   }
 }
