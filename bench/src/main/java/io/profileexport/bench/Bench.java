@@ -138,11 +138,10 @@ public final class Bench {
         settings.blockedIdentityValues(), null));
     Dataset<Row> members = records.select(col("__pe_identities"), col("__pe_ids"))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
-    IdentityGraph.Links links = IdentityGraph.links(members, members, IdentityIds.XXHASH);
-    String edgesPath = work.resolve("edges").toString();
-    links.edges().write().mode(SaveMode.Overwrite).parquet(edgesPath);
-    Dataset<Row> edges = spark.read().parquet(edgesPath);
-    long edgeCount = edges.count();
+    IdentityGraph.Links links = IdentityGraph.links(members, IdentityIds.XXHASH,
+        new StagedFrames(spark, new org.apache.hadoop.fs.Path(work.resolve("graph").toUri())), "bench");
+    Dataset<Row> edges = links.edges();
+    long edgeCount = links.links();
 
     long[] ours = new long[2];
     long[] graphx = new long[2];

@@ -187,15 +187,10 @@ public final class Export {
     if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
       String name = run.jobId() + "-" + run.epoch();
       stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
-      // The graph is read from the identities alone: narrow reads of the records (uncounted: the wide pass counts
-      // them) and of the events, twice (the identities, then the links; the events counted on the second). On the
-      // second, records also carry whether they meet the filters' fragment condition, so that stitching can leave
-      // out the profiles the filters would drop before they are merged.
+      // The graph is read from the identities alone, in one narrow read of the records (uncounted: the wide pass
+      // counts them) and of the events (counted there). Records also carry whether they meet the filters' fragment
+      // condition, so that stitching can leave out the profiles the filters would drop before they are merged.
       Dataset<Row> events0 = identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion()));
-      Dataset<Row> members = takingPart(withIdentities(identityMapOnly(loaded), blocked, null))
-          .select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS))
-          .union(takingPart(withIdentities(events0, blocked, null))
-              .select(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
       Dataset<Row> events = takingPart(withIdentities(events0, blocked, stitching.eventCounters));
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
       Dataset<Row> recordLinks = takingPart(withIdentities(identityMapOnly(loaded, fragment
@@ -203,7 +198,7 @@ public final class Export {
       Dataset<Row> linkMembers = linkColumns(recordLinks, true, fragment.isPresent())
           .union(linkColumns(events, false, fragment.isPresent()));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(members, linkMembers, records, events,
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, records, events,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);

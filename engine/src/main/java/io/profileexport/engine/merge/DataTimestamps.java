@@ -4,13 +4,16 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.unix_millis;
 
+import java.time.ZoneId;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.TimestampNTZType;
 import org.apache.spark.sql.types.TimestampType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Data timestamps (SPEC 1) are RFC 3339 strings, epoch milliseconds or timestamps; they are compared as instants
@@ -33,6 +36,32 @@ public final class DataTimestamps {
       return c.cast("long");
     }
     return lit(null).cast("long");
+  }
+
+  /**
+   * Epoch milliseconds of an internal (Catalyst) value of type {@code type}, as {@link #epochMillis(Column,
+   * DataType)} reads it in a session whose time zone is {@code zone}; null when the text does not parse. For the
+   * Java passes (the merge, the segment match).
+   */
+  public static Long epochMillis(Object value, DataType type, ZoneId zone) {
+    if (value == null) {
+      return null;
+    }
+    if (type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return Math.floorDiv((Long) value, 1000L);
+    }
+    if (type instanceof LongType) {
+      return (Long) value;
+    }
+    if (type instanceof IntegerType) {
+      return ((Integer) value).longValue();
+    }
+    if (type instanceof StringType) {
+      // What try_to_timestamp (a cast that does not fail) does with a text and the session's zone.
+      scala.Option<Object> micros = DateTimeUtils.stringToTimestamp((UTF8String) value, zone);
+      return micros.isDefined() ? Math.floorDiv((Long) micros.get(), 1000L) : null;
+    }
+    return null;
   }
 
   public static boolean isSupported(DataType type) {

@@ -51,6 +51,7 @@ public final class ProfileMerger implements Serializable {
   private final StructType input;
   private final StructType union;
   private final String sessionTimeZone;
+  private transient ZoneId zone;
   private final Set<String> blockedValues;
   private final int datasetIdx;
   private final int batchIdx;
@@ -309,20 +310,10 @@ public final class ProfileMerger implements Serializable {
 
   /** Epoch ms of an internal data timestamp value, as Spark's cast reads it (SPEC 1); null when it does not parse. */
   Long epochMillis(Object value, DataType type) {
-    if (type instanceof TimestampType || type instanceof TimestampNTZType) {
-      return Math.floorDiv((Long) value, 1000L);
+    if (zone == null) {
+      zone = ZoneId.of(sessionTimeZone);
     }
-    if (type instanceof LongType) {
-      return (Long) value;
-    }
-    if (type instanceof IntegerType) {
-      return ((Integer) value).longValue();
-    }
-    if (type instanceof StringType) {
-      scala.Option<Object> micros = DateTimeUtils.stringToTimestamp((UTF8String) value, ZoneId.of(sessionTimeZone));
-      return micros.isDefined() ? Math.floorDiv((Long) micros.get(), 1000L) : null;
-    }
-    return null;
+    return DataTimestamps.epochMillis(value, type, zone);
   }
 
   private static MapData mapData(Map<?, Object> entries) {

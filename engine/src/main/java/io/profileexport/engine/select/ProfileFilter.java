@@ -1,18 +1,14 @@
 package io.profileexport.engine.select;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.lower;
-import static org.apache.spark.sql.functions.map_entries;
 
 import io.profileexport.engine.SystemColumns;
-import io.profileexport.engine.merge.DataTimestamps;
 import io.profileexport.engine.merge.XdmMaps;
 import io.profileexport.engine.model.ExportRequest;
-import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructType;
@@ -59,47 +55,18 @@ public final class ProfileFilter {
     return Optional.empty();
   }
 
-  /** Whether the segment memberships in the row match one requested segment. */
-  private static Column anySegment(ExportRequest request, StructType union) {
-    Column any = lit(false);
-    for (ExportRequest.SegmentFilter segment : request.segments()) {
-      any = any.or(segmentMatch(segment, request.qualificationStartMs(), request.qualificationEndMs(), union));
-    }
-    return any;
-  }
-
   /**
-   * Whether the row's segment memberships match one requested segment. Every entry is looked at, as the merge looks
-   * at them, so a map with a key twice (possible in Parquet written elsewhere) is read alike by both.
+   * Whether the segment memberships in the row match one requested segment ({@link SegmentMatcher}); texts of
+   * {@code lastQualificationTime} without an offset are read in the session's time zone.
    */
-  public static Column segmentMatch(ExportRequest.SegmentFilter segment, Optional<Long> start, Optional<Long> end,
-      StructType union) {
+  private static Column anySegment(ExportRequest request, StructType union) {
     Optional<StructType> membership = membershipType(union);
     if (membership.isEmpty() || membership.get().getFieldIndex("status").isEmpty()) {
       return lit(false);
     }
-    boolean hasTime = membership.get().getFieldIndex("lastQualificationTime").isDefined();
-    DataType timeType = hasTime ? membership.get().apply("lastQualificationTime").dataType() : null;
-    String namespace = segment.segmentNs().toLowerCase(Locale.ROOT);
-    return exists(map_entries(col(XdmMaps.SEGMENT_MEMBERSHIP)), ns ->
-        lower(ns.getField("key")).equalTo(namespace).and(exists(map_entries(ns.getField("value")), entry -> {
-          Column value = entry.getField("value");
-          Column match = entry.getField("key").equalTo(segment.segmentId())
-              .and(value.isNotNull())
-              .and(lower(value.getField("status")).isin(segment.status().toArray()));
-          if (start.isPresent() || end.isPresent()) {
-            Column time = hasTime ? DataTimestamps.epochMillis(value.getField("lastQualificationTime"), timeType)
-                : lit(null).cast("long");
-            match = match.and(time.isNotNull());
-            if (start.isPresent()) {
-              match = match.and(time.geq(lit(start.get())));
-            }
-            if (end.isPresent()) {
-              match = match.and(time.lt(lit(end.get())));
-            }
-          }
-          return match;
-        })));
+    return SegmentMatcher.column(col(XdmMaps.SEGMENT_MEMBERSHIP), request.segments(),
+        request.qualificationStartMs(), request.qualificationEndMs(), membership.get(),
+        SQLConf.get().sessionLocalTimeZone());
   }
 
   private static Optional<StructType> membershipType(StructType union) {

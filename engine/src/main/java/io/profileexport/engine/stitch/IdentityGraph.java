@@ -72,19 +72,18 @@ public final class IdentityGraph {
   private IdentityGraph() {}
 
   /**
-   * @param members the {@link SystemColumns#IDENTITIES} and {@link SystemColumns#IDS} of every taking-part record and
-   *     event: the graph. It is read twice (the identities, then the links), so it should be a narrow read; input
-   *     counters belong on {@code linkMembers}, the same rows read once
-   * @param linkMembers the same rows as {@code members}, read for the links, with {@link SystemColumns#PRIMARY} and
-   *     the optional {@link #RECORD} and {@link #CANDIDATE}
+   * @param linkMembers the {@link SystemColumns#IDENTITIES}, {@link SystemColumns#IDS} and
+   *     {@link SystemColumns#PRIMARY} of every taking-part record and event, and the optional {@link #RECORD} and
+   *     {@link #CANDIDATE}: the graph. Read once, so it should be a narrow read; read again only in the rare run
+   *     where two identities' hashes collide
    * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
    *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
-  public static Stitched stitch(Dataset<Row> members, Dataset<Row> linkMembers, Dataset<Row> records,
-      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
-      IdentityIds.Hash hash, String runName, Clock clock) {
-    return stitch(members, linkMembers, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName,
-        clock, identitiesPerTask(members.sparkSession().sparkContext()));
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> records, Dataset<Row> events,
+      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
+      String runName, Clock clock) {
+    return stitch(linkMembers, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
+        identitiesPerTask(linkMembers.sparkSession().sparkContext()));
   }
 
   /**
@@ -123,23 +122,19 @@ public final class IdentityGraph {
   }
 
   /**
-   * As {@link #stitch(Dataset, Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer,
-   * IdentityIds.Hash, String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
+   * As {@link #stitch(Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash,
+   * String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
    * iterated rounds).
    */
-  public static Stitched stitch(Dataset<Row> members, Dataset<Row> linkMembers, Dataset<Row> records,
-      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
-      IdentityIds.Hash hash, String runName, Clock clock, long identitiesPerTask) {
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> records, Dataset<Row> events,
+      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
+      String runName, Clock clock, long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(members, linkMembers, hash);
+    Links links = links(linkMembers, hash, store, runName);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
-    long identified = clock.millis();
-    // Written once: the rounds read it, and its row count (from the files) is the links metric. With marks, the
-    // links and each kind of mark have a folder of their own, so the links are still counted from the files.
+    Dataset<Row> edges = links.edges();
     boolean withMarks = has(linkMembers, RECORD);
-    Dataset<Row> edges = withMarks ? store.materialize(links.edges(), "edges", "kind")
-        : store.materialize(links.edges(), "edges");
     long linkedAt = clock.millis();
     int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
     boolean pruned = withMarks && has(linkMembers, CANDIDATE);
@@ -170,9 +165,9 @@ public final class IdentityGraph {
     }
     long componentsAt = clock.millis();
 
-    LOG.info("stitching {}: identities and collisions {} ms, links {} ms, components ({} tasks of up to {}"
-        + " identities, {} rounds) {} ms", runName, identified - start, linkedAt - identified, partitions,
-        identitiesPerTask, iterations, componentsAt - linkedAt);
+    LOG.info("stitching {}: identities, collisions and links {} ms, components ({} tasks of up to {} identities, {}"
+        + " rounds) {} ms", runName, linkedAt - start, partitions, identitiesPerTask, iterations,
+        componentsAt - linkedAt);
     if (pruned) {
       LOG.info("stitching {}: {} components may pass the filters, of {} with records ({} profiles)", runName,
           componentCounts.get("candidateComponents"), componentCounts.get("recordComponents"),
@@ -185,7 +180,7 @@ public final class IdentityGraph {
     if (withMarks) {
       metrics.put("profiles", componentCounts.get("profiles"));
     }
-    metrics.put("links", withMarks ? store.rows("edges/kind=" + ConnectedComponents.LINK) : store.rows("edges"));
+    metrics.put("links", links.links());
     metrics.put("components", componentCounts.get("linkedComponents") + isolated);
     long largest = componentCounts.get("largest");
     metrics.put("largestComponent", Math.max(largest, ids.distinctIdentities() > 0 ? 1 : 0));
@@ -340,119 +335,57 @@ public final class IdentityGraph {
   }
 
   /**
-   * The identity graph's edges: for each record and event, a link between every two of its identities, deduplicated
-   * (a pair of identities seen together in several rows is one link). A star from the smallest id would connect the
-   * same components with fewer edges, but its count would depend on the ids' hash order; the pairs are what the
+   * The identity graph: for each record and event, a link between every two of its identities, deduplicated (a pair
+   * of identities seen together in several rows is one link). A star from the smallest id would connect the same
+   * components with fewer edges, but its count would depend on the ids' hash order; the pairs are what the
    * {@code links} metric counts. With {@link #RECORD} members, {@code edges} also holds one mark row (p, p, bits)
    * per record primary identity p; {@code kind} tells links ({@link ConnectedComponents#LINK}) from marks.
    *
    * @param idArray a row's distinct identity ids, sorted
+   * @param edges (a, b, kind), materialized
+   * @param links the distinct links among the edges
    */
-  public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges) {}
-
-  public static Links links(Dataset<Row> members, Dataset<Row> linkMembers, IdentityIds.Hash hash) {
-    Dataset<Row> identities = members.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
-        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
-    IdentityIds ids = IdentityIds.of(identities, hash);
-    Column idArray = ids.sortedIds();
-    return new Links(ids, idArray, linksFrom(ids, linkMembers));
-  }
-
-  /** The distinct links (and marks) of {@code linkMembers}, whose identities {@code ids} numbers. */
-  public static Dataset<Row> linksFrom(IdentityIds ids, Dataset<Row> linkMembers) {
-    // Every pair (a < b) of a row's sorted distinct ids: the links the row makes, whatever the ids' order.
-    boolean records = has(linkMembers, RECORD);
-    boolean candidates = records && has(linkMembers, CANDIDATE);
-    List<Column> columns = new ArrayList<>(List.of(col(SystemColumns.IDS)));
-    if (ids.hasCollisions()) {
-      columns.add(col(SystemColumns.IDENTITIES));
-    }
-    if (records) {
-      columns.addAll(List.of(col(SystemColumns.PRIMARY), col(RECORD)));
-    }
-    if (candidates) {
-      columns.add(col(CANDIDATE));
-    }
-    LinkRows rows = new LinkRows(ids, records, candidates);
-    // Distinct links, and one mark per identity with the bits of all its records (a link's kind is always LINK).
-    return InternalRowFrames.mapPartitions(linkMembers.select(columns.toArray(new Column[0])),
-        LinkRows.SCHEMA, rows::of).groupBy(col("a"), col("b")).agg(bit_or(col("kind")).as("kind"));
-  }
+  public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges, long links) {}
 
   /**
-   * The rows a link member adds to the graph, made in one pass without intermediate arrays: (a, b, LINK) for every
-   * pair a < b of its sorted distinct ids, and for a record, (p, p, marks) for its primary identity p.
+   * The identity graph of {@code linkMembers} ({@link #stitch}), in one read of them: the rows' hash ids are checked
+   * for collisions in the same pass that makes the links ({@link GraphRows}). Where hashes collided (a chance of
+   * about one in ten thousand for ten million identities), the colliding identities get ids of their own, and the
+   * links are made again with them.
    */
-  static final class LinkRows implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    static final StructType SCHEMA = new StructType().add("a", DataTypes.LongType, false)
-        .add("b", DataTypes.LongType, false).add("kind", DataTypes.IntegerType, false);
-    private final IdentityIds ids;
-    private final boolean records;
-    private final boolean candidates;
-
-    LinkRows(IdentityIds ids, boolean records, boolean candidates) {
-      this.ids = ids;
-      this.records = records;
-      this.candidates = candidates;
+  public static Links links(Dataset<Row> linkMembers, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
+      String runName) {
+    boolean records = has(linkMembers, RECORD);
+    boolean candidates = records && has(linkMembers, CANDIDATE);
+    GraphPass checked = graphPass(linkMembers, GraphRows.checking(hash, records, candidates), store, runName);
+    long distinctHashes = checked.counters().distinctHashes().value();
+    List<Long> colliding = new ArrayList<>(new java.util.TreeSet<>(checked.counters().collidingHashes().value()));
+    if (colliding.isEmpty()) {
+      IdentityIds ids = IdentityIds.hashed(hash, distinctHashes);
+      return new Links(ids, ids.sortedIds(), checked.edges(), checked.counters().links().value());
     }
+    Dataset<Row> identities = linkMembers.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
+        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
+    IdentityIds ids = IdentityIds.resolved(identities, hash, distinctHashes, colliding);
+    GraphPass resolved = graphPass(linkMembers, GraphRows.resolved(ids, records, candidates), store, runName);
+    return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.counters().links().value());
+  }
 
-    java.util.Iterator<InternalRow> of(java.util.Iterator<InternalRow> members) {
-      int identitiesIdx = ids.hasCollisions() ? 1 : -1;
-      int primaryIdx = identitiesIdx < 0 ? 1 : 2;
-      GenericInternalRow out = new GenericInternalRow(3);
-      return new java.util.Iterator<>() {
-        private long[] rowIds = new long[0];
-        private int i;
-        private int j;
-        private long mark = -1;  // the pending mark's bits, or -1
-        private long primaryId;
+  private record GraphPass(Dataset<Row> edges, GraphRows.Counters counters) {}
 
-        @Override
-        public boolean hasNext() {
-          while (j >= rowIds.length && mark < 0) {
-            if (!members.hasNext()) {
-              return false;
-            }
-            InternalRow member = members.next();
-            rowIds = identitiesIdx < 0 ? member.getArray(0).toLongArray()
-                : ids.sortedIds(member.getArray(identitiesIdx));
-            i = 0;
-            j = 1;
-            if (records && member.getBoolean(primaryIdx + 1)) {
-              InternalRow primary = member.getStruct(primaryIdx, 2);
-              primaryId = ids.idOf(primary.getUTF8String(0), primary.getUTF8String(1));
-              boolean candidate = candidates && !member.isNullAt(primaryIdx + 2)
-                  && member.getBoolean(primaryIdx + 2);
-              mark = RECORD_MARK | (candidate ? CANDIDATE_MARK : 0);
-            }
-          }
-          return true;
-        }
-
-        @Override
-        public InternalRow next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
-          }
-          if (j < rowIds.length) {
-            out.update(0, rowIds[i]);
-            out.update(1, rowIds[j]);
-            out.update(2, ConnectedComponents.LINK);
-            if (++j == rowIds.length) {
-              i++;
-              j = i + 1;
-            }
-          } else {
-            out.update(0, primaryId);
-            out.update(1, primaryId);
-            out.update(2, (int) mark);
-            mark = -1;
-          }
-          return out;
-        }
-      };
-    }
+  /** One pass: the rows emitted, shuffled and sorted by key, and scanned into edges as they are written. */
+  private static GraphPass graphPass(Dataset<Row> linkMembers, GraphRows rows,
+      ConnectedComponents.Materializer store, String runName) {
+    org.apache.spark.SparkContext sc = linkMembers.sparkSession().sparkContext();
+    GraphRows.Counters counters = new GraphRows.Counters(sc.longAccumulator("stitch-hashes-" + runName),
+        sc.collectionAccumulator("stitch-colliding-" + runName), sc.longAccumulator("stitch-links-" + runName));
+    Dataset<Row> emitted = InternalRowFrames.mapPartitions(linkMembers.select(rows.columns().toArray(new Column[0])),
+        GraphRows.EMITTED, rows::emitted);
+    // One shuffle by key and a sort within partitions on one long (a radix sort), spilling as it must.
+    Dataset<Row> sorted = emitted.repartition(col("k")).sortWithinPartitions(col("k"));
+    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(sorted, GraphRows.EDGES,
+        partition -> GraphRows.edges(partition, counters)), "edges");
+    return new GraphPass(edges, counters);
   }
 
   /** Stitching tasks for a graph of {@code identities}: one while they fit one task. */

@@ -16,19 +16,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.catalyst.expressions.XXH64;
 import org.apache.spark.sql.types.DataTypes;
-import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.SystemColumns;
-import java.util.Iterator;
-import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.JavaConverters;
 
 /**
  * Exact 64-bit ids for identities (nsKey, id): a non-negative 64-bit hash, except for the identities whose hash
  * collides with another identity's, which get negative ids assigned in the sorted order of their keys. Colliding
- * hashes are found by shuffling and sorting the identities by hash and comparing neighbours; the colliding keys
+ * hashes are found by sorting the identities by hash and comparing neighbours ({@link GraphRows}); the colliding keys
  * (almost always none) and counts are all that is brought to the driver. The ids depend only on the identities,
  * not on partitioning.
  */
@@ -72,72 +67,33 @@ public final class IdentityIds implements Serializable {
     this.distinctIdentities = distinctIdentities;
   }
 
-  /**
-   * Ids for every identity of {@code identities} (rows of {@code nsKey}, {@code id}, duplicates allowed). Only the
-   * colliding hashes and the per-partition counts reach the driver.
-   */
-  public static IdentityIds of(Dataset<Row> identities, Hash hash) {
-    Column hashed = hash.column(col("nsKey"), col("id"));
-    // One shuffle by hash and a sort within partitions (spilling as it must), then one scan per partition that
-    // compares each identity with the first of its hash: cheaper than an aggregation keeping min and max texts.
-    Dataset<Row> byHash = identities.select(hashed.as("h"), col("nsKey"), col("id"))
-        .repartition(col("h")).sortWithinPartitions(col("h"));
-    long distinct = 0;
-    List<Long> collidingHashes = new ArrayList<>();
-    for (Row r : InternalRowFrames.mapPartitions(byHash, HASH_GROUPS, IdentityIds::hashGroups).collectAsList()) {
-      if (r.getInt(0) == HASHES) {
-        distinct += r.getLong(1);
-      } else {
-        collidingHashes.add(r.getLong(1));
-      }
-    }
-    Map<String, Long> collided = new TreeMap<>();
-    if (!collidingHashes.isEmpty()) {
-      List<String> keys = new ArrayList<>();
-      for (Row r : identities.filter(hashed.isin(collidingHashes.toArray()))
-          .select(col("nsKey"), col("id")).distinct().collectAsList()) {
-        keys.add(key(r.getString(0), r.getString(1)));
-      }
-      keys.sort(null);
-      long next = -1;
-      for (String k : keys) {
-        collided.put(k, next--);
-      }
-      distinct += keys.size() - collidingHashes.size();
-    }
-    return new IdentityIds(hash, collided, distinct);
+  /** The ids of a graph whose identities' hashes are all distinct: the hashes themselves. */
+  static IdentityIds hashed(Hash hash, long distinctIdentities) {
+    return new IdentityIds(hash, Map.of(), distinctIdentities);
   }
 
-  private static final int HASHES = 0;
-  private static final int COLLIDING = 1;
-  /** What {@link #hashGroups} reports: (HASHES, distinct hashes of the partition), (COLLIDING, a hash). */
-  private static final StructType HASH_GROUPS = new StructType().add("kind", DataTypes.IntegerType, false)
-      .add("value", DataTypes.LongType, false);
-
-  /** Scans (h, nsKey, id) rows sorted by h: counts the hashes, and reports each hash that has two identities. */
-  private static Iterator<InternalRow> hashGroups(Iterator<InternalRow> rows) {
-    List<InternalRow> out = new ArrayList<>();
-    long hashes = 0;
-    long current = 0;
-    UTF8String nsKey = null;
-    UTF8String id = null;
-    boolean collided = false;
-    while (rows.hasNext()) {
-      InternalRow r = rows.next();
-      long h = r.getLong(0);
-      if (hashes == 0 || h != current) {
-        hashes++;
-        current = h;
-        nsKey = r.getUTF8String(1).clone();  // the row's buffer is reused
-        id = r.getUTF8String(2).clone();
-        collided = false;
-      } else if (!collided && !(nsKey.equals(r.getUTF8String(1)) && id.equals(r.getUTF8String(2)))) {
-        collided = true;
-        out.add(new GenericInternalRow(new Object[] {COLLIDING, h}));
-      }
+  /**
+   * The ids of a graph where two or more identities share each of {@code collidingHashes}: those identities, read
+   * from {@code identities} (rows of {@code nsKey}, {@code id}, duplicates allowed), get negative ids in the sorted
+   * order of their keys. Only they reach the driver.
+   *
+   * @param distinctHashes the distinct hashes of all the identities
+   */
+  static IdentityIds resolved(Dataset<Row> identities, Hash hash, long distinctHashes,
+      java.util.Collection<Long> collidingHashes) {
+    Column hashed = hash.column(col("nsKey"), col("id"));
+    List<String> keys = new ArrayList<>();
+    for (Row r : identities.filter(hashed.isin(collidingHashes.toArray())).select(col("nsKey"), col("id"))
+        .distinct().collectAsList()) {
+      keys.add(key(r.getString(0), r.getString(1)));
     }
-    out.add(new GenericInternalRow(new Object[] {HASHES, hashes}));
-    return out.iterator();
+    keys.sort(null);
+    Map<String, Long> collided = new TreeMap<>();
+    long next = -1;
+    for (String k : keys) {
+      collided.put(k, next--);
+    }
+    return new IdentityIds(hash, collided, distinctHashes + keys.size() - collidingHashes.size());
   }
 
   private static String key(String nsKey, String id) {

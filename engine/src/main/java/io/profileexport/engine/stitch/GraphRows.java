@@ -1,0 +1,286 @@
+package io.profileexport.engine.stitch;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.profileexport.engine.SystemColumns;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * The identity graph's rows, made in one pass over the link members and one shuffle. Each member yields, without
+ * intermediate arrays, a link (a, b) for every pair a &lt; b of its sorted distinct ids, a mark (p, p, bits) for a
+ * record's primary identity p, and, when the ids are still plain hashes to be checked, each of its identities with
+ * its hash. All are keyed by their first id (an identity by its hash) and sorted by it, so one scan of a partition
+ * finds, key by key, the distinct links, the or of the marks, and whether two different identities share a hash:
+ * the collision check and the links come from the same read of the records and events.
+ */
+final class GraphRows implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** The kind of an emitted identity row (never an edge: the partition scan consumes it). */
+  static final int IDENTITY = -1;
+  /** Emitted rows: key, other id (0 for an identity), kind, and an identity's text. */
+  static final StructType EMITTED = new StructType().add("k", DataTypes.LongType, false)
+      .add("o", DataTypes.LongType, false).add("kind", DataTypes.IntegerType, false)
+      .add("nsKey", DataTypes.StringType, true).add("id", DataTypes.StringType, true);
+  /** The edges: links (a, b, {@link ConnectedComponents#LINK}) and marks (p, p, bits), each once. */
+  static final StructType EDGES = new StructType().add("a", DataTypes.LongType, false)
+      .add("b", DataTypes.LongType, false).add("kind", DataTypes.IntegerType, false);
+
+  /** What a partition scan counts: accumulated in the tasks that write the edges, so a retried task counts once. */
+  record Counters(LongAccumulator distinctHashes, CollectionAccumulator<Long> collidingHashes,
+      LongAccumulator links) implements Serializable {}
+
+  /** The final ids, or null when the ids are the members' hash ids, still to be checked. */
+  private final IdentityIds ids;
+  private final IdentityIds.Hash hash;
+  private final boolean records;
+  private final boolean candidates;
+
+  private GraphRows(IdentityIds ids, IdentityIds.Hash hash, boolean records, boolean candidates) {
+    this.ids = ids;
+    this.hash = hash;
+    this.records = records;
+    this.candidates = candidates;
+  }
+
+  /** Rows with the members' hash ids ({@link SystemColumns#IDS}), and their identities for the collision check. */
+  static GraphRows checking(IdentityIds.Hash hash, boolean records, boolean candidates) {
+    return new GraphRows(null, hash, records, candidates);
+  }
+
+  /** Rows with the final ids of {@code ids}, for the rare run where hashes collided; no identity rows. */
+  static GraphRows resolved(IdentityIds ids, boolean records, boolean candidates) {
+    return new GraphRows(ids, null, records, candidates);
+  }
+
+  /** The columns {@link #emitted} reads, in its order. */
+  List<Column> columns() {
+    List<Column> columns = new ArrayList<>(List.of(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS)));
+    if (records) {
+      columns.addAll(List.of(col(SystemColumns.PRIMARY), col(IdentityGraph.RECORD)));
+    }
+    if (candidates) {
+      columns.add(col(IdentityGraph.CANDIDATE));
+    }
+    return columns;
+  }
+
+  /** The rows of a partition of members (in {@link #columns}); the out row is reused, as Spark copies each one. */
+  Iterator<InternalRow> emitted(Iterator<InternalRow> members) {
+    GenericInternalRow out = new GenericInternalRow(5);
+    return new Iterator<>() {
+      private ArrayData identities;
+      private int identity;  // next identity to emit, while < identityCount
+      private int identityCount;
+      private long[] rowIds = new long[0];
+      private int i;
+      private int j;
+      private long mark = -1;  // the pending mark's bits, or -1
+      private long primaryId;
+
+      @Override
+      public boolean hasNext() {
+        while (identity >= identityCount && j >= rowIds.length && mark < 0) {
+          if (!members.hasNext()) {
+            return false;
+          }
+          start(members.next());
+        }
+        return true;
+      }
+
+      private void start(InternalRow member) {
+        identities = member.getArray(0);
+        identity = 0;
+        identityCount = ids == null ? identities.numElements() : 0;
+        rowIds = ids == null ? member.getArray(1).toLongArray() : ids.sortedIds(identities);
+        i = 0;
+        j = 1;
+        if (records && member.getBoolean(3)) {
+          InternalRow primary = member.getStruct(2, 2);
+          primaryId = idOf(primary.getUTF8String(0), primary.getUTF8String(1));
+          boolean candidate = candidates && !member.isNullAt(4) && member.getBoolean(4);
+          mark = IdentityGraph.RECORD_MARK | (candidate ? IdentityGraph.CANDIDATE_MARK : 0);
+        }
+      }
+
+      private long idOf(UTF8String nsKey, UTF8String id) {
+        return ids == null ? hash.of(nsKey, id) : ids.idOf(nsKey, id);
+      }
+
+      @Override
+      public InternalRow next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        if (identity < identityCount) {
+          // Texts referenced, not copied: the member's buffer holds until the next member is read.
+          InternalRow pair = identities.getStruct(identity++, 2);
+          out.update(0, hash.of(pair.getUTF8String(0), pair.getUTF8String(1)));
+          out.update(1, 0L);
+          out.update(2, IDENTITY);
+          out.update(3, pair.getUTF8String(0));
+          out.update(4, pair.getUTF8String(1));
+        } else if (j < rowIds.length) {
+          out.update(0, rowIds[i]);
+          out.update(1, rowIds[j]);
+          out.update(2, ConnectedComponents.LINK);
+          out.update(3, null);
+          out.update(4, null);
+          if (++j == rowIds.length) {
+            i++;
+            j = i + 1;
+          }
+        } else {
+          out.update(0, primaryId);
+          out.update(1, primaryId);
+          out.update(2, (int) mark);
+          out.update(3, null);
+          out.update(4, null);
+          mark = -1;
+        }
+        return out;
+      }
+    };
+  }
+
+  /**
+   * The edges of a partition of emitted rows sorted by key: per key, its distinct links and one mark with the or of
+   * its marks' bits. Counts the distinct hashes among identity rows, reports each hash two different identities
+   * share, and counts the links.
+   */
+  static Iterator<InternalRow> edges(Iterator<InternalRow> sorted, Counters counters) {
+    return new Iterator<>() {
+      private final GenericInternalRow out = new GenericInternalRow(3);
+      private long key;
+      private boolean started;
+      private long[] others = new long[16];
+      private int otherCount;
+      private int marks;
+      private UTF8String nsKey;  // the key's first identity, or null
+      private UTF8String id;
+      private boolean collided;
+      private long hashes;
+      private long links;
+      // The finished key's distinct links and its mark, being emitted.
+      private long[] pending = new long[16];
+      private int pendingCount;
+      private int pendingAt;
+      private int pendingMarks;
+      private long pendingKey;
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        while (pendingAt >= pendingCount && pendingMarks == 0) {
+          if (done) {
+            return false;
+          }
+          advance();
+        }
+        return true;
+      }
+
+      /** Reads rows until a key is finished (or the partition ends), and queues its edges. */
+      private void advance() {
+        while (sorted.hasNext()) {
+          InternalRow r = sorted.next();
+          long k = r.getLong(0);
+          boolean finished = started && k != key;
+          if (finished) {
+            finish();
+          }
+          if (!started || finished) {
+            started = true;
+            key = k;
+          }
+          add(r);
+          if (finished) {
+            return;
+          }
+        }
+        if (started) {
+          finish();
+          started = false;
+        }
+        done = true;
+        counters.distinctHashes().add(hashes);
+        counters.links().add(links);
+      }
+
+      private void add(InternalRow r) {
+        int kind = r.getInt(2);
+        if (kind == IDENTITY) {
+          if (nsKey == null) {
+            hashes++;
+            nsKey = r.getUTF8String(3).clone();  // the sorter reuses the row's buffer
+            id = r.getUTF8String(4).clone();
+          } else if (!collided && !(nsKey.equals(r.getUTF8String(3)) && id.equals(r.getUTF8String(4)))) {
+            collided = true;
+            counters.collidingHashes().add(key);
+          }
+        } else if (kind == ConnectedComponents.LINK) {
+          if (otherCount == others.length) {
+            others = Arrays.copyOf(others, otherCount * 2);
+          }
+          others[otherCount++] = r.getLong(1);
+        } else {
+          marks |= kind;
+        }
+      }
+
+      /** Queues the finished key's distinct links and mark, and clears the key's state. */
+      private void finish() {
+        Arrays.sort(others, 0, otherCount);
+        if (pending.length < otherCount) {
+          pending = new long[others.length];
+        }
+        pendingCount = 0;
+        for (int n = 0; n < otherCount; n++) {
+          if (n == 0 || others[n] != others[n - 1]) {
+            pending[pendingCount++] = others[n];
+          }
+        }
+        links += pendingCount;
+        pendingAt = 0;
+        pendingMarks = marks;
+        pendingKey = key;
+        otherCount = 0;
+        marks = 0;
+        nsKey = null;
+        id = null;
+        collided = false;
+      }
+
+      @Override
+      public InternalRow next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        out.update(0, pendingKey);
+        if (pendingAt < pendingCount) {
+          out.update(1, pending[pendingAt++]);
+          out.update(2, ConnectedComponents.LINK);
+        } else {
+          out.update(1, pendingKey);
+          out.update(2, pendingMarks);
+          pendingMarks = 0;
+        }
+        return out;
+      }
+    };
+  }
+}
