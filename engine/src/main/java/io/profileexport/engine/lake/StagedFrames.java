@@ -1,7 +1,6 @@
 package io.profileexport.engine.lake;
 
 import io.profileexport.engine.stitch.ConnectedComponents;
-import io.profileexport.engine.write.DataFiles;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -32,30 +31,9 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
   }
 
   @Override
-  public long rows(String name) {
-    Path dir = new Path(folder, name);
-    LakeFileSystem files = LakeFileSystem.open(dir.toString(), spark.sparkContext().hadoopConfiguration());
-    long rows = 0;
-    for (org.apache.hadoop.fs.FileStatus f : files.list(dir)) {
-      if (DataFiles.isDataFile(f.getPath().getName())) {
-        rows += DataFiles.parquetRecords(files, f.getPath());
-      }
-    }
-    return rows;
-  }
-
-  @Override
   public Dataset<Row> materialize(Dataset<Row> frame, String name) {
     String path = location(name);
     frame.write().mode(SaveMode.Overwrite).parquet(path);
-    return spark.read().schema(frame.schema()).parquet(path);
-  }
-
-  @Override
-  public Dataset<Row> materialize(Dataset<Row> frame, String name, String column) {
-    String path = location(name);
-    frame.write().mode(SaveMode.Overwrite).partitionBy(column).parquet(path);
-    // The column comes back from the folder names; read with the frame's schema, it keeps its type and place.
     return spark.read().schema(frame.schema()).parquet(path);
   }
 }

@@ -44,18 +44,6 @@ public final class ConnectedComponents {
   public interface Materializer {
     Dataset<Row> materialize(Dataset<Row> frame, String name);
 
-    /**
-     * As {@link #materialize(Dataset, String)}, the files in one folder per value of {@code column}
-     * ({@code <name>/<column>=<value>}), whose rows {@link #rows} then counts on their own.
-     */
-    Dataset<Row> materialize(Dataset<Row> frame, String name, String column);
-
-    /**
-     * Rows of a frame materialized under {@code name} (or one value's folder of it, {@code <name>/<column>=<value>}),
-     * from the written files' metadata; 0 when nothing was written there.
-     */
-    long rows(String name);
-
     /** The folder (a Hadoop path) of the files of the frame materialized under {@code name}. */
     String location(String name);
   }
