@@ -54,9 +54,10 @@ public final class IdentityGraph {
   static final int RECORD_MARK = 1;
   static final int CANDIDATE_MARK = 2;
   /**
-   * Heap one identity of a union-find task may take: its slot in the parent table (16 bytes at a load of at most a
-   * half, twice that while the table grows), the node list and the component sizes make about 150 bytes at the peak,
-   * and such tables live in the executor's user memory, about 40% of its heap shared by its running tasks.
+   * Heap one identity of a union-find task may take: its share of the index (32 to 64 bytes: 16 a slot, at a load
+   * of a quarter to a half), its id, parent, marks, root, size and component marks by index (28 bytes, twice that
+   * while an array grows) make about 100 bytes at the peak, and such tables live in the executor's user memory, about 40% of its
+   * heap shared by its running tasks.
    */
   static final long HEAP_BYTES_PER_IDENTITY = 400;
   /** The floor of {@link #identitiesPerTask}: below it, iterating costs more than any heap it saves. */
