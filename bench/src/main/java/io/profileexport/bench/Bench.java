@@ -138,7 +138,7 @@ public final class Bench {
         settings.blockedIdentityValues(), null));
     Dataset<Row> members = records.select(col("__pe_identities"), col("__pe_ids"))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
-    IdentityGraph.Links links = IdentityGraph.links(members, IdentityIds.XXHASH,
+    IdentityGraph.Links links = IdentityGraph.links(members, members, IdentityIds.XXHASH,
         new StagedFrames(spark, new org.apache.hadoop.fs.Path(work.resolve("graph").toUri())), "bench");
     Dataset<Row> edges = links.edges();
     long edgeCount = links.links();

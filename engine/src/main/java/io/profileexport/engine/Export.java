@@ -195,10 +195,13 @@ public final class Export {
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
       Dataset<Row> recordLinks = takingPart(withIdentities(identityMapOnly(loaded, fragment
           .map(c -> c.as(IdentityGraph.CANDIDATE))), blocked, null));
-      Dataset<Row> linkMembers = linkColumns(recordLinks, true, fragment.isPresent())
-          .union(linkColumns(events, false, fragment.isPresent()));
+      java.util.function.Function<Dataset<Row>, Dataset<Row>> withRecords = eventRows -> linkColumns(recordLinks,
+          true, fragment.isPresent()).union(linkColumns(eventRows, false, fragment.isPresent()));
+      Dataset<Row> linkMembers = withRecords.apply(events);
+      // Read again only when identity hashes collide; then without counting the events a second time.
+      Dataset<Row> linkMembersAgain = withRecords.apply(takingPart(withIdentities(events0, blocked, null)));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, records, events,
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, linkMembersAgain, records, events,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);

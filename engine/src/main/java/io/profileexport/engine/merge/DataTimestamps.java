@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.unix_millis;
 
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.types.DataType;
@@ -47,8 +48,12 @@ public final class DataTimestamps {
     if (value == null) {
       return null;
     }
-    if (type instanceof TimestampType || type instanceof TimestampNTZType) {
+    if (type instanceof TimestampType) {
       return Math.floorDiv((Long) value, 1000L);
+    }
+    if (type instanceof TimestampNTZType) {
+      // A wall time, read in the session's zone as Spark's cast to timestamp reads it.
+      return Math.floorDiv(DateTimeUtils.convertTz((Long) value, zone, ZoneOffset.UTC), 1000L);
     }
     if (type instanceof LongType) {
       return (Long) value;

@@ -11,6 +11,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -61,8 +62,9 @@ public final class ProfileFilter {
    */
   private static Column anySegment(ExportRequest request, StructType union) {
     Optional<StructType> membership = membershipType(union);
-    if (membership.isEmpty() || membership.get().getFieldIndex("status").isEmpty()) {
-      return lit(false);
+    if (membership.isEmpty() || membership.get().getFieldIndex("status").isEmpty()
+        || !(membership.get().apply("status").dataType() instanceof StringType)) {
+      return lit(false);  // no status can be one of the request's
     }
     return SegmentMatcher.column(col(XdmMaps.SEGMENT_MEMBERSHIP), request.segments(),
         request.qualificationStartMs(), request.qualificationEndMs(), membership.get(),
@@ -74,8 +76,9 @@ public final class ProfileFilter {
       return Optional.empty();
     }
     DataType t = union.apply(XdmMaps.SEGMENT_MEMBERSHIP).dataType();
-    if (t instanceof MapType ns && ns.valueType() instanceof MapType segments
-        && segments.valueType() instanceof StructType entry) {
+    // Namespaces and segment ids are texts (SPEC 1); a map keyed otherwise names no requested segment.
+    if (t instanceof MapType ns && ns.keyType() instanceof StringType && ns.valueType() instanceof MapType segments
+        && segments.keyType() instanceof StringType && segments.valueType() instanceof StructType entry) {
       return Optional.of(entry);
     }
     return Optional.empty();

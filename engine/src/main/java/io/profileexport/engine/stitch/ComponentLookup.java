@@ -115,6 +115,9 @@ final class ComponentLookup implements Serializable {
 
       @Override
       public InternalRow next() {
+        if (!entries.hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK * 16).order(ByteOrder.LITTLE_ENDIAN);
         while (entries.hasNext() && buffer.hasRemaining()) {
           buffer.putLong(entries.nextLong());

@@ -94,7 +94,7 @@ public final class ConnectedComponents {
       long expectedNodes) {
     if (partitions == 1) {
       // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
-      int expected = (int) Math.min(expectedNodes, 1 << 30);
+      int expected = (int) Math.min(expectedNodes, LongUnionFind.MAX_NODES);
       return new Result(store.materialize(InternalRowFrames.mapPartitions(inOneTask(edges), COMPONENTS,
           rows -> componentsOfPartition(rows, expected)), "components"), 1, true);
     }

@@ -157,6 +157,18 @@ final class GraphRows implements Serializable {
     };
   }
 
+  /** Sorts the first {@code count} values and moves the distinct ones to the front; returns how many there are. */
+  static int distinct(long[] values, int count) {
+    Arrays.sort(values, 0, count);
+    int kept = 0;
+    for (int n = 0; n < count; n++) {
+      if (kept == 0 || values[n] != values[kept - 1]) {
+        values[kept++] = values[n];
+      }
+    }
+    return kept;
+  }
+
   /**
    * The edges of a partition of emitted rows sorted by key: per key, its distinct links and one mark with the or of
    * its marks' bits. Counts the distinct hashes among identity rows, reports each hash two different identities
@@ -234,7 +246,11 @@ final class GraphRows implements Serializable {
           }
         } else if (kind == ConnectedComponents.LINK) {
           if (otherCount == others.length) {
-            others = Arrays.copyOf(others, otherCount * 2);
+            // Full: drop the copies first, so a key seen in millions of rows holds its distinct links only.
+            otherCount = distinct(others, otherCount);
+            if (otherCount > others.length / 2) {
+              others = Arrays.copyOf(others, others.length * 2);
+            }
           }
           others[otherCount++] = r.getLong(1);
         } else {
@@ -244,16 +260,11 @@ final class GraphRows implements Serializable {
 
       /** Queues the finished key's distinct links and mark, and clears the key's state. */
       private void finish() {
-        Arrays.sort(others, 0, otherCount);
-        if (pending.length < otherCount) {
-          pending = new long[others.length];
-        }
-        pendingCount = 0;
-        for (int n = 0; n < otherCount; n++) {
-          if (n == 0 || others[n] != others[n - 1]) {
-            pending[pendingCount++] = others[n];
-          }
-        }
+        // The key's distinct links become the pending ones; the emptied array takes the next key's.
+        pendingCount = distinct(others, otherCount);
+        long[] emptied = pending;
+        pending = others;
+        others = emptied;
         links += pendingCount;
         pendingAt = 0;
         pendingMarks = marks;

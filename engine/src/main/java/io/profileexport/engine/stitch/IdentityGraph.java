@@ -75,16 +75,17 @@ public final class IdentityGraph {
   /**
    * @param linkMembers the {@link SystemColumns#IDENTITIES}, {@link SystemColumns#IDS} and
    *     {@link SystemColumns#PRIMARY} of every taking-part record and event, and the optional {@link #RECORD} and
-   *     {@link #CANDIDATE}: the graph. Read once, so it should be a narrow read; read again only in the rare run
-   *     where two identities' hashes collide
+   *     {@link #CANDIDATE}: the graph. Read once, so it should be a narrow read
+   * @param linkMembersAgain the same rows, without the input counters {@code linkMembers} may carry: read in the rare
+   *     run where two identities' hashes collide, to give them ids of their own and make the links again
    * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
    *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
-  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> records, Dataset<Row> events,
-      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
-      String runName, Clock clock) {
-    return stitch(linkMembers, records, events, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
-        identitiesPerTask(linkMembers.sparkSession().sparkContext()));
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, Dataset<Row> records,
+      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
+      IdentityIds.Hash hash, String runName, Clock clock) {
+    return stitch(linkMembers, linkMembersAgain, records, events, maxIdentitiesPerGraph, maxIterations, store, hash,
+        runName, clock, identitiesPerTask(linkMembers.sparkSession().sparkContext()));
   }
 
   /**
@@ -109,7 +110,8 @@ public final class IdentityGraph {
       int tasks = Math.max(1, cores / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1)));
       heapPerTask = sc.executorMemory() * 1024L * 1024L / tasks;
     }
-    return Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask / HEAP_BYTES_PER_IDENTITY);
+    // Never more than one forest holds: a larger graph is iterated whatever the heap.
+    return Math.min(LongUnionFind.MAX_NODES, Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask / HEAP_BYTES_PER_IDENTITY));
   }
 
   /** Task threads of a local master: {@code local} 1, {@code local[N]} and {@code local[N,F]} N, {@code [*]} all. */
@@ -123,15 +125,15 @@ public final class IdentityGraph {
   }
 
   /**
-   * As {@link #stitch(Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash,
-   * String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
+   * As {@link #stitch(Dataset, Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer,
+   * IdentityIds.Hash, String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
    * iterated rounds).
    */
-  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> records, Dataset<Row> events,
-      int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash,
-      String runName, Clock clock, long identitiesPerTask) {
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, Dataset<Row> records,
+      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
+      IdentityIds.Hash hash, String runName, Clock clock, long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(linkMembers, hash, store, runName);
+    Links links = links(linkMembers, linkMembersAgain, hash, store, runName);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
     Dataset<Row> edges = links.edges();
@@ -256,7 +258,7 @@ public final class IdentityGraph {
    */
   private static OneTask inOneTask(Dataset<Row> edges, long expectedNodes, int maxIdentitiesPerGraph, boolean pruned,
       ConnectedComponents.Materializer store, String runName) {
-    int expected = (int) Math.min(expectedNodes, 1 << 30);
+    int expected = (int) Math.min(expectedNodes, LongUnionFind.MAX_NODES);
     // The counters come back through an accumulator: updated in the write's own (result) tasks, so a retried task
     // is counted once. One task, so at most one value.
     org.apache.spark.util.CollectionAccumulator<long[]> counted = edges.sparkSession().sparkContext()
@@ -352,10 +354,10 @@ public final class IdentityGraph {
    * The identity graph of {@code linkMembers} ({@link #stitch}), in one read of them: the rows' hash ids are checked
    * for collisions in the same pass that makes the links ({@link GraphRows}). Where hashes collided (a chance of
    * about one in ten thousand for ten million identities), the colliding identities get ids of their own, and the
-   * links are made again with them.
+   * links are made again with them from {@code linkMembersAgain}, the same rows without input counters.
    */
-  public static Links links(Dataset<Row> linkMembers, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
-      String runName) {
+  public static Links links(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, IdentityIds.Hash hash,
+      ConnectedComponents.Materializer store, String runName) {
     boolean records = has(linkMembers, RECORD);
     boolean candidates = records && has(linkMembers, CANDIDATE);
     GraphPass checked = graphPass(linkMembers, GraphRows.checking(hash, records, candidates), store, runName);
@@ -365,10 +367,10 @@ public final class IdentityGraph {
       IdentityIds ids = IdentityIds.hashed(hash, distinctHashes);
       return new Links(ids, ids.sortedIds(), checked.edges(), checked.counters().links().value());
     }
-    Dataset<Row> identities = linkMembers.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
+    Dataset<Row> identities = linkMembersAgain.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
         .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
     IdentityIds ids = IdentityIds.resolved(identities, hash, distinctHashes, colliding);
-    GraphPass resolved = graphPass(linkMembers, GraphRows.resolved(ids, records, candidates), store, runName);
+    GraphPass resolved = graphPass(linkMembersAgain, GraphRows.resolved(ids, records, candidates), store, runName);
     return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.counters().links().value());
   }
 

@@ -10,6 +10,11 @@ import java.util.Arrays;
  * Optional per-node mark bits live alongside.
  */
 final class LongUnionFind {
+  /**
+   * The most nodes one forest holds: its index is a Java array of two longs a slot at a load of at most a half, and
+   * a Java array has fewer than 2^31 elements.
+   */
+  static final int MAX_NODES = 1 << 28;
   private final LongLongMap index;
   private long[] ids;
   private int[] parents;
@@ -18,7 +23,7 @@ final class LongUnionFind {
 
   /** @param expected nodes the forest will likely hold: sized for them, it never grows while it fills */
   LongUnionFind(int expected) {
-    int capacity = Math.max(16, expected);
+    int capacity = Math.max(16, Math.min(expected, MAX_NODES));
     index = new LongLongMap(capacity);
     ids = new long[capacity];
     parents = new int[capacity];

@@ -92,7 +92,8 @@ class SegmentMatcherTest {
     return Frames.of(schema, rows);
   }
 
-  private static void sameRowsKept(Dataset<Row> rows, List<SegmentFilter> segments, Optional<Long> start,
+  /** Rows kept, so that the cases are known to keep some: the rows parsed and the times fell in windows. */
+  private static int sameRowsKept(Dataset<Row> rows, List<SegmentFilter> segments, Optional<Long> start,
       Optional<Long> end) {
     StructType entry = (StructType) ((MapType) ((MapType) rows.schema().apply("segmentMembership").dataType())
         .valueType()).valueType();
@@ -106,7 +107,7 @@ class SegmentMatcherTest {
       assertEquals(r.getBoolean(2), r.getBoolean(1), r.getString(0) + " with " + segments + " " + start + " " + end);
       kept += r.getBoolean(1) ? 1 : 0;
     }
-    assertTrue(kept > 0 || segments.get(0).segmentId().equals("nobody"), "the case keeps something: " + segments);
+    return kept;
   }
 
   private static void everyRequest(Dataset<Row> rows) {
@@ -116,12 +117,15 @@ class SegmentMatcherTest {
         List.of(new SegmentFilter("s1", "aam", List.of("realized", "existing", "exited")),
             new SegmentFilter("s2", "aam", List.of("realized"))),
         List.of(new SegmentFilter("nobody", "ups", List.of("realized"))));
+    int keptInWindows = 0;
     for (List<SegmentFilter> segments : requests) {
-      sameRowsKept(rows, segments, Optional.empty(), Optional.empty());
-      sameRowsKept(rows, segments, Optional.of(START), Optional.of(END));
-      sameRowsKept(rows, segments, Optional.of(START), Optional.empty());
-      sameRowsKept(rows, segments, Optional.empty(), Optional.of(END));
+      int kept = sameRowsKept(rows, segments, Optional.empty(), Optional.empty());
+      assertTrue(kept > 0 || segments.get(0).segmentId().equals("nobody"), "the case keeps something: " + segments);
+      keptInWindows += sameRowsKept(rows, segments, Optional.of(START), Optional.of(END));
+      keptInWindows += sameRowsKept(rows, segments, Optional.of(START), Optional.empty());
+      keptInWindows += sameRowsKept(rows, segments, Optional.empty(), Optional.of(END));
     }
+    assertTrue(keptInWindows > 0, "some times fall in the windows");
   }
 
   @Test
@@ -134,6 +138,23 @@ class SegmentMatcherTest {
   void textTimesWithAndWithoutOffsetsAndUnparsable() {
     everyRequest(rows("STRING", "2019-09-01T00:00:00.000Z", "2019-09-01T01:00:00+02:00", "2019-09-01 12:00:00",
         "not a time", "2019-09-01T23:59:59.999Z", "2019-09-02"));
+  }
+
+  /** Texts without an offset and wall times (timestamp_ntz) are read in the session's time zone, by both. */
+  @Test
+  void inAnotherSessionTimeZone() {
+    org.apache.spark.sql.SparkSession spark = io.profileexport.engine.testing.SharedSpark.session();
+    String zone = spark.conf().get("spark.sql.session.timeZone");
+    spark.conf().set("spark.sql.session.timeZone", "America/Sao_Paulo");
+    try {
+      // 2019-08-31T21:00 in Sao Paulo (UTC-3) is the window's start.
+      everyRequest(rows("STRING", "2019-08-31 21:00:00", "2019-08-31T20:59:59.999", "2019-09-01T00:00:00.000Z",
+          "2019-09-01 20:59:59.999", "2019-09-01 21:00:00"));
+      everyRequest(rows("TIMESTAMP_NTZ", "2019-08-31T21:00:00", "2019-08-31T20:59:59.999", "2019-09-01T20:59:59.999",
+          "2019-09-01T21:00:00", "2019-08-31T23:00:00"));
+    } finally {
+      spark.conf().set("spark.sql.session.timeZone", zone);
+    }
   }
 
   @Test

@@ -109,7 +109,7 @@ class IdentityGraphTest {
     Dataset<Row> eventRows = withIds(events.isEmpty() ? rows(List.of()).limit(0) : rows(events), hash);
     Dataset<Row> members = recordRows.select(col("__pe_identities"), col("__pe_ids"))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
-    return IdentityGraph.stitch(members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
+    return IdentityGraph.stitch(members, members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
             new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())), hash, "test",
         Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
   }
@@ -187,7 +187,7 @@ class IdentityGraphTest {
             lit(true).as(IdentityGraph.RECORD), col("name").isin(candidates.toArray()).as(IdentityGraph.CANDIDATE))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids"), col("__pe_primary"),
             lit(false).as(IdentityGraph.RECORD), lit(false).as(IdentityGraph.CANDIDATE)));
-    IdentityGraph.Stitched s = IdentityGraph.stitch(links, recordRows, eventRows, 4, 50,
+    IdentityGraph.Stitched s = IdentityGraph.stitch(links, links, recordRows, eventRows, 4, 50,
         new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
         IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
     assertEquals(groups("big0,big2,big4", "big1,big3", "pair1,pair2,ev-pair", "alone1,alone2,ev-lonely"),
@@ -204,7 +204,7 @@ class IdentityGraphTest {
     Dataset<Row> recordRows = withIds(rows(List.of(row("r1", "ecid:a", "email:b"), row("r2", "email:b"))),
         IdentityIds.XXHASH).withColumn("root", lit("field root")).withColumn("size", lit(42L));
     Dataset<Row> members = recordRows.select(col("__pe_identities"), col("__pe_ids"));
-    IdentityGraph.Stitched s = IdentityGraph.stitch(members, recordRows, recordRows.limit(0), 50, 50,
+    IdentityGraph.Stitched s = IdentityGraph.stitch(members, members, recordRows, recordRows.limit(0), 50, 50,
         new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
         IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
     List<Row> keyed = s.records().select(col("name"), col("root"), col("size"), col("__pe_profile")).collectAsList();
@@ -291,6 +291,28 @@ class IdentityGraphTest {
     assertEquals(24, s.metrics().get("identities").asLong());
     assertEquals(12, s.metrics().get("links").asLong(), "the links made again with the colliding identities' ids");
     assertTrue(s.metrics().get("identityHashCollisions").asLong() > 0);
+  }
+
+  /** Colliding hashes make stitching read the graph again: from the uncounted rows, so input counters count once. */
+  @Test
+  void collidingHashesReadTheCountedRowsOnce() {
+    List<String> records = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      records.add(row("a" + i, "ecid:a" + i, "email:a" + i + "@x"));
+    }
+    Dataset<Row> recordRows = withIds(rows(records), TINY);
+    org.apache.spark.util.LongAccumulator reads = SharedSpark.session().sparkContext().longAccumulator();
+    Dataset<Row> counted = recordRows.filter(org.apache.spark.sql.functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<String, Boolean>) name -> {
+          reads.add(1);
+          return true;
+        }, org.apache.spark.sql.types.DataTypes.BooleanType).asNondeterministic().apply(col("name")));
+    IdentityGraph.Stitched s = IdentityGraph.stitch(counted.select(col("__pe_identities"), col("__pe_ids")),
+        recordRows.select(col("__pe_identities"), col("__pe_ids")), recordRows, recordRows.limit(0), 50, 50,
+        new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
+        TINY, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+    assertTrue(s.metrics().get("identityHashCollisions").asLong() > 0);
+    assertEquals(12, reads.value(), "each counted row read once");
   }
 
   @Test

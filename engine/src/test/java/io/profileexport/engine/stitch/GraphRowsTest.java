@@ -1,0 +1,82 @@
+package io.profileexport.engine.stitch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.junit.jupiter.api.Test;
+
+/** The scan of one sorted partition of emitted rows into edges ({@link GraphRows#edges}). */
+class GraphRowsTest {
+  private static final int LINK = ConnectedComponents.LINK;
+
+  private static InternalRow identity(long hash, String nsKey, String id) {
+    return new GenericInternalRow(new Object[] {hash, 0L, GraphRows.IDENTITY, UTF8String.fromString(nsKey),
+        UTF8String.fromString(id)});
+  }
+
+  private static InternalRow edge(long a, long b, int kind) {
+    return new GenericInternalRow(new Object[] {a, b, kind, null, null});
+  }
+
+  private record Scanned(List<String> edges, long hashes, List<Long> colliding, long links) {}
+
+  private static Scanned scan(List<InternalRow> sorted) {
+    GraphRows.Counters counters = new GraphRows.Counters(new LongAccumulator(), new CollectionAccumulator<>(),
+        new LongAccumulator());
+    List<String> edges = new ArrayList<>();
+    Iterator<InternalRow> out = GraphRows.edges(sorted.iterator(), counters);
+    while (out.hasNext()) {
+      out.hasNext();  // asking twice changes nothing
+      InternalRow r = out.next();
+      edges.add(r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2));
+    }
+    return new Scanned(edges, counters.distinctHashes().value(), counters.collidingHashes().value(),
+        counters.links().value());
+  }
+
+  @Test
+  void anEmptyPartitionHasNoEdges() {
+    assertEquals(new Scanned(List.of(), 0, List.of(), 0), scan(List.of()));
+  }
+
+  @Test
+  void keysOfIdentitiesOnlyMarksOnlyAndLinksMixed() {
+    Scanned s = scan(List.of(
+        identity(1, "ecid", "a"), edge(1, 5, LINK), identity(1, "ecid", "a"), edge(1, 3, LINK), edge(1, 5, LINK),
+        identity(2, "email", "b"),  // a key of identities only, between keys with edges
+        edge(3, 3, IdentityGraph.RECORD_MARK), edge(3, 3, IdentityGraph.RECORD_MARK | IdentityGraph.CANDIDATE_MARK),
+        identity(4, "crmid", "c"), identity(4, "crmid", "d"), identity(4, "crmid", "c"),  // a collision
+        edge(4, 9, LINK), edge(4, 4, IdentityGraph.RECORD_MARK)));
+    assertEquals(List.of("1-3:0", "1-5:0", "3-3:3", "4-9:0", "4-4:1"), s.edges());
+    assertEquals(3, s.hashes());
+    assertEquals(List.of(4L), s.colliding());
+    assertEquals(3, s.links());
+  }
+
+  @Test
+  void aKeyInManyRowsKeepsItsDistinctLinks() {
+    // More copies than the buffer holds (it drops them when full) and more distinct links than it first holds.
+    List<InternalRow> rows = new ArrayList<>();
+    for (int copy = 0; copy < 50; copy++) {
+      for (long other = 100; other < 140; other++) {
+        rows.add(edge(7, other, LINK));
+      }
+    }
+    rows.add(edge(8, 9, LINK));
+    Scanned s = scan(rows);
+    List<String> expected = new ArrayList<>();
+    for (long other = 100; other < 140; other++) {
+      expected.add("7-" + other + ":0");
+    }
+    expected.add("8-9:0");
+    assertEquals(expected, s.edges());
+    assertEquals(41, s.links());
+  }
+}
