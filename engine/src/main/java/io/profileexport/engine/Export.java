@@ -182,7 +182,6 @@ public final class Export {
     Set<String> blocked = plan.settings().blockedIdentityValues();
     InputFrames inputs = new InputFrames(spark, catalog);
     Dataset<Row> loaded = inputs.read(plan.profileDatasets(), plan.profileUnion());
-    Dataset<Row> records = takingPart(withIdentities(loaded, blocked, input));
     Dataset<Row> keyed;
     if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
       String name = run.jobId() + "-" + run.epoch();
@@ -201,15 +200,18 @@ public final class Export {
       // Read again only when identity hashes collide; then without counting the events a second time.
       Dataset<Row> linkMembersAgain = withRecords.apply(takingPart(withIdentities(events0, blocked, null)));
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, linkMembersAgain, records, events,
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, linkMembersAgain,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
       stitching.metrics = stitched.metrics();
       stitching.release = stitched.release();
-      keyed = stitched.records();
+      // The wide read of the records, counted: its identity pass already drops the rows of the profiles the
+      // filters would surely drop, before their wide rows are copied any further.
+      keyed = stitched.keying().keyed(takingPart(IdentityColumns.add(loaded, blocked, input, IdentityIds.XXHASH,
+          stitched.keying().rowFilter().orElse(null))));
     } else {
-      keyed = PrimaryIdentityStitching.keyed(records);
+      keyed = PrimaryIdentityStitching.keyed(takingPart(withIdentities(loaded, blocked, input)));
     }
     return mergedByProfile(keyed, plan.policy(), plan.profileUnion(), blocked,
         spark.conf().get("spark.sql.session.timeZone"), merged);

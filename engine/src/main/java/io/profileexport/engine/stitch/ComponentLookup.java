@@ -148,6 +148,11 @@ final class ComponentLookup implements Serializable {
     }, DataTypes.LongType).asNondeterministic().apply(node);
   }
 
+  /** Whether the lookup lists the component of a row whose smallest identity id is {@code node}. */
+  boolean lists(long node) {
+    return roots().get(node) != LongLongMap.ABSENT;
+  }
+
   private LongLongMap roots() {
     if (roots == null) {
       roots = shared();

@@ -53,6 +53,15 @@ public final class IdentityColumns {
     }
   }
 
+  /**
+   * Which taking-part rows a pass keeps, by the smallest id of their identities (where stitching finds their
+   * profile); rows that do not take part are left out too. Dropping rows inside the pass spares the copy of every
+   * dropped wide row that the frame built from the pass would make.
+   */
+  public interface RowFilter extends Serializable {
+    boolean keeps(long smallestId);
+  }
+
   private IdentityColumns() {}
 
   /** Whether an identity value is blocked: null, or in {@code blocked} once trimmed and lower-cased. */
@@ -77,23 +86,28 @@ public final class IdentityColumns {
    * @param counters counted as the rows pass, or null
    */
   public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters) {
-    return add(rows, blocked, counters, IdentityIds.XXHASH);
+    return add(rows, blocked, counters, IdentityIds.XXHASH, null);
   }
 
-  /** As {@link #add(Dataset, Set, Counters)}, the identities' ids made with {@code hash}. */
-  public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters, IdentityIds.Hash hash) {
+  /**
+   * As {@link #add(Dataset, Set, Counters)}, the identities' ids made with {@code hash}.
+   *
+   * @param filter the rows to keep, or null for all; rows left out are still counted
+   */
+  public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters, IdentityIds.Hash hash,
+      RowFilter filter) {
     StructType schema = rows.schema();
     int mapIdx = schema.getFieldIndex(XdmMaps.IDENTITY_MAP).isDefined()
         && schema.apply(XdmMaps.IDENTITY_MAP).dataType() instanceof MapType ? schema.fieldIndex(XdmMaps.IDENTITY_MAP)
         : -1;
     Reader reader;
     if (mapIdx < 0) {
-      reader = new Reader(-1, 0, null, -1, Set.of(), counters, hash);
+      reader = new Reader(-1, 0, null, -1, Set.of(), counters, hash, filter);
     } else {
       StructType item = (StructType) ((ArrayType) ((MapType) schema.apply(XdmMaps.IDENTITY_MAP).dataType())
           .valueType()).elementType();
       reader = new Reader(mapIdx, item.size(), item.apply("id").dataType(), item.getFieldIndex("primary")
-          .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash);
+          .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash, filter);
       reader.idIdx = item.fieldIndex("id");
     }
     return InternalRowFrames.mapPartitions(rows, schemaOf(schema), reader::read);
@@ -109,11 +123,13 @@ public final class IdentityColumns {
     private final Set<String> blocked;
     private final Counters counters;
     private final IdentityIds.Hash hash;
+    private final RowFilter filter;
     private int idIdx;
 
     Reader(int mapIdx, int itemFields, DataType idType, int primaryIdx, Set<String> blocked, Counters counters,
-        IdentityIds.Hash hash) {
+        IdentityIds.Hash hash, RowFilter filter) {
       this.hash = hash;
+      this.filter = filter;
       this.mapIdx = mapIdx;
       this.itemFields = itemFields;
       this.idType = idType;
@@ -125,20 +141,53 @@ public final class IdentityColumns {
     Iterator<InternalRow> read(Iterator<InternalRow> rows) {
       JoinedRow joined = new JoinedRow();
       RowIdentities scratch = new RowIdentities(blocked);
+      if (filter == null) {
+        return new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return rows.hasNext();
+          }
+
+          @Override
+          public InternalRow next() {
+            InternalRow row = rows.next();
+            return joined.apply(row, identities(row, scratch));
+          }
+        };
+      }
       return new Iterator<>() {
+        private InternalRow kept;  // the next row kept, joined, or null
+
         @Override
         public boolean hasNext() {
-          return rows.hasNext();
+          while (kept == null && rows.hasNext()) {
+            InternalRow row = rows.next();
+            InternalRow added = identities(row, scratch);
+            if (added.isNullAt(SKIP_FIELD) && scratch.smallestId != NO_ID && filter.keeps(scratch.smallestId)) {
+              kept = joined.apply(row, added);
+            }
+          }
+          return kept != null;
         }
 
         @Override
         public InternalRow next() {
-          InternalRow row = rows.next();
-          return joined.apply(row, identities(row, scratch));
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          InternalRow out = kept;
+          kept = null;
+          return out;
         }
       };
     }
 
+    /** The position of {@link SystemColumns#SKIP_REASON} among the columns {@link #identities} adds. */
+    private static final int SKIP_FIELD = 4;
+    /** {@link RowIdentities#smallestId} of a row without identities. */
+    private static final long NO_ID = Long.MIN_VALUE;
+
+    /** The identity columns of a row; leaves its smallest id in {@code seen.smallestId}. */
     private InternalRow identities(InternalRow row, RowIdentities seen) {
       seen.clear();
       if (mapIdx >= 0 && !row.isNullAt(mapIdx)) {
@@ -181,6 +230,7 @@ public final class IdentityColumns {
         }
       }
       java.util.Arrays.sort(ids);
+      seen.smallestId = count == 0 ? NO_ID : ids[0];
       int distinct = 0;
       for (int i = 0; i < ids.length; i++) {
         if (i == 0 || ids[i] != ids[i - 1]) {
@@ -230,6 +280,8 @@ public final class IdentityColumns {
     private UTF8String[] spellings = new UTF8String[4];
     private boolean[] primary = new boolean[4];
     private int size;
+    /** The smallest hash id of the last row's identities. */
+    long smallestId;
 
     RowIdentities(Set<String> blocked) {
       this.blocked = blocked;

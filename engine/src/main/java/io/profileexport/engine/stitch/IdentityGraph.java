@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import io.profileexport.engine.InternalRowFrames;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -64,11 +65,54 @@ public final class IdentityGraph {
   static final long MIN_IDENTITIES_PER_TASK = 1_000_000L;
 
   /**
-   * Records and events with their profile key, and the stitching counters for {@code metrics.extensions}.
+   * The stitched graph: how rows find their profile, and the stitching counters for {@code metrics.extensions}.
    *
    * @param release to run once the keyed rows are written: frees what the keying holds in this JVM
    */
-  public record Stitched(Dataset<Row> records, Dataset<Row> events, ObjectNode metrics, Runnable release) {}
+  public record Stitched(Keying keying, ObjectNode metrics, Runnable release) {}
+
+  /**
+   * How records and events find their profile once the graph is stitched: {@link #keyed} adds the profile key to
+   * rows with identity columns, leaving out the rows of components the filters would surely drop; where the lookup
+   * allows, {@link #rowFilter} lets the identity pass leave those rows out before its wide rows are copied.
+   */
+  public static final class Keying {
+    private final Column idArray;
+    private final ComponentLookup lookup;
+    private final Dataset<Row> membership;
+    private final int maxIdentitiesPerGraph;
+    private final boolean pruned;
+    private final boolean hashIds;
+
+    private Keying(Column idArray, ComponentLookup lookup, Dataset<Row> membership, int maxIdentitiesPerGraph,
+        boolean pruned, boolean hashIds) {
+      this.idArray = idArray;
+      this.lookup = lookup;
+      this.membership = membership;
+      this.maxIdentitiesPerGraph = maxIdentitiesPerGraph;
+      this.pruned = pruned;
+      this.hashIds = hashIds;
+    }
+
+    /** Rows with identity columns ({@link IdentityColumns}), taking part, with their profile key. */
+    public Dataset<Row> keyed(Dataset<Row> rows) {
+      return lookup != null ? looked(rows, idArray, lookup)
+          : IdentityGraph.keyed(rows, idArray, membership, maxIdentitiesPerGraph, pruned);
+    }
+
+    /**
+     * The rows {@link #keyed} keeps, for the identity pass to keep only them: when the lookup lists only candidate
+     * components and the rows' ids are their plain hash ids (no identity's hash collided), so that the pass's
+     * smallest id is the one looked up. Else empty: {@link #keyed} alone leaves rows out.
+     */
+    public Optional<IdentityColumns.RowFilter> rowFilter() {
+      if (lookup == null || !pruned || !hashIds) {
+        return Optional.empty();
+      }
+      ComponentLookup listed = lookup;
+      return Optional.of(listed::lists);
+    }
+  }
 
   private IdentityGraph() {}
 
@@ -78,14 +122,11 @@ public final class IdentityGraph {
    *     {@link #CANDIDATE}: the graph. Read once, so it should be a narrow read
    * @param linkMembersAgain the same rows, without the input counters {@code linkMembers} may carry: read in the rare
    *     run where two identities' hashes collide, to give them ids of their own and make the links again
-   * @param records and {@code events}: taking-part rows with {@link SystemColumns#IDENTITIES} and
-   *     {@link SystemColumns#PRIMARY}, to be keyed by profile
    */
-  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, Dataset<Row> records,
-      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
-      IdentityIds.Hash hash, String runName, Clock clock) {
-    return stitch(linkMembers, linkMembersAgain, records, events, maxIdentitiesPerGraph, maxIterations, store, hash,
-        runName, clock, identitiesPerTask(linkMembers.sparkSession().sparkContext()));
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, int maxIdentitiesPerGraph,
+      int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock) {
+    return stitch(linkMembers, linkMembersAgain, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
+        identitiesPerTask(linkMembers.sparkSession().sparkContext()));
   }
 
   /**
@@ -125,13 +166,13 @@ public final class IdentityGraph {
   }
 
   /**
-   * As {@link #stitch(Dataset, Dataset, Dataset, Dataset, int, int, ConnectedComponents.Materializer,
-   * IdentityIds.Hash, String, Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
+   * As {@link #stitch(Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash, String,
+   * Clock)}, with the number of identities one stitching task takes (tests use a tiny one to exercise the
    * iterated rounds).
    */
-  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, Dataset<Row> records,
-      Dataset<Row> events, int maxIdentitiesPerGraph, int maxIterations, ConnectedComponents.Materializer store,
-      IdentityIds.Hash hash, String runName, Clock clock, long identitiesPerTask) {
+  public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, int maxIdentitiesPerGraph,
+      int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock,
+      long identitiesPerTask) {
     long start = clock.millis();
     Links links = links(linkMembers, linkMembersAgain, hash, store, runName);
     IdentityIds ids = links.ids();
@@ -193,12 +234,8 @@ public final class IdentityGraph {
     if (ids.collisions() > 0) {
       metrics.put("identityHashCollisions", ids.collisions());
     }
-    if (lookup != null) {
-      return new Stitched(looked(records, idArray, lookup), looked(events, idArray, lookup), metrics,
-          lookup::release);
-    }
-    return new Stitched(keyed(records, idArray, joinedWith, maxIdentitiesPerGraph, pruned),
-        keyed(events, idArray, joinedWith, maxIdentitiesPerGraph, pruned), metrics, () -> { });
+    Keying keying = new Keying(idArray, lookup, joinedWith, maxIdentitiesPerGraph, pruned, !ids.hasCollisions());
+    return new Stitched(keying, metrics, lookup != null ? lookup::release : () -> { });
   }
 
   /** The counters of a stitched graph ({@link #counts}), by name. */

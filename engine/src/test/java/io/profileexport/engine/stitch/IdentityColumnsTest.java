@@ -51,4 +51,26 @@ class IdentityColumnsTest {
       }
     }
   }
+
+  /** A row filter keeps the taking-part rows it accepts by their smallest id; every row read is still counted. */
+  @Test
+  void aRowFilterKeepsTheRowsItAcceptsAndCountsThemAll() {
+    org.apache.spark.sql.types.StructType schema = org.apache.spark.sql.types.StructType.fromDDL(
+        "_id STRING, identityMap MAP<STRING, ARRAY<STRUCT<id: STRING, primary: BOOLEAN>>>");
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = io.profileexport.engine.testing.Frames.of(schema,
+        "{'_id':'kept','identityMap':{'ECID':[{'id':'a','primary':true}],'Email':[{'id':'z@x'}]}}",
+        "{'_id':'other','identityMap':{'ECID':[{'id':'b','primary':true}]}}",
+        "{'_id':'no-primary','identityMap':{'ECID':[{'id':'a'}],'Email':[{'id':'y@x'}]}}",
+        "{'_id':'no-identities'}");
+    long a = IdentityIds.XXHASH.of(UTF8String.fromString("ecid"), UTF8String.fromString("a"));
+    long z = IdentityIds.XXHASH.of(UTF8String.fromString("email"), UTF8String.fromString("z@x"));
+    long smallest = Math.min(a, z);
+    IdentityColumns.Counters counters = IdentityColumns.Counters.register(
+        io.profileexport.engine.testing.SharedSpark.session().sparkContext(), "filter-test");
+    List<org.apache.spark.sql.Row> kept = IdentityColumns.add(rows, Set.of(), counters, IdentityIds.XXHASH,
+        id -> id == smallest).select("_id").collectAsList();
+    assertEquals(List.of("kept"), kept.stream().map(r -> r.getString(0)).toList());
+    assertEquals(4, counters.read().value());
+    assertEquals(2, counters.noPrimary().value());
+  }
 }

@@ -103,15 +103,23 @@ class IdentityGraphTest {
     return 7;
   }
 
-  IdentityGraph.Stitched stitch(List<String> records, List<String> events, int maxIdentities, int maxIterations,
+  /** Records and events keyed by a stitched graph, and its counters. */
+  record Stitched(Dataset<Row> records, Dataset<Row> events, com.fasterxml.jackson.databind.node.ObjectNode metrics) {}
+
+  static Stitched keyed(IdentityGraph.Stitched stitched, Dataset<Row> records, Dataset<Row> events) {
+    return new Stitched(stitched.keying().keyed(records), stitched.keying().keyed(events), stitched.metrics());
+  }
+
+  Stitched stitch(List<String> records, List<String> events, int maxIdentities, int maxIterations,
       IdentityIds.Hash hash) {
     Dataset<Row> recordRows = withIds(rows(records), hash);
     Dataset<Row> eventRows = withIds(events.isEmpty() ? rows(List.of()).limit(0) : rows(events), hash);
     Dataset<Row> members = recordRows.select(col("__pe_identities"), col("__pe_ids"))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids")));
-    return IdentityGraph.stitch(members, members, recordRows, eventRows, maxIdentities, maxIterations, new StagedFrames(SharedSpark.session(),
-            new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())), hash, "test",
-        Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+    return keyed(IdentityGraph.stitch(members, members, maxIdentities, maxIterations, new StagedFrames(
+        SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime())),
+        hash, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE), recordRows,
+        eventRows);
   }
 
   /** The hash ids the identity pass would give each row, made with the same hash. */
@@ -122,7 +130,7 @@ class IdentityGraphTest {
   }
 
   /** The records and events grouped by profile, as sorted sets of names. */
-  static Set<Set<String>> profiles(IdentityGraph.Stitched stitched) {
+  static Set<Set<String>> profiles(Stitched stitched) {
     Map<String, Set<String>> byProfile = new HashMap<>();
     for (Dataset<Row> part : List.of(stitched.records(), stitched.events())) {
       for (Row r : part.select(col("name"), col("__pe_profile")).collectAsList()) {
@@ -141,13 +149,13 @@ class IdentityGraphTest {
     return out;
   }
 
-  IdentityGraph.Stitched stitch(List<String> records) {
+  Stitched stitch(List<String> records) {
     return stitch(records, List.of(), 50, 50, IdentityIds.XXHASH);
   }
 
   @Test
   void chainsStarsCyclesSelfLoopsAndDuplicateLinks() {
-    IdentityGraph.Stitched s = stitch(List.of(
+    Stitched s = stitch(List.of(
         row("chain1", "ecid:a", "email:b"), row("chain2", "email:b", "crmid:c"), row("chain3", "crmid:c", "phone:d"),
         row("star1", "ecid:hub", "email:s1"), row("star2", "ecid:hub", "email:s2"),
         row("star3", "email:s3", "ecid:hub"),
@@ -187,9 +195,10 @@ class IdentityGraphTest {
             lit(true).as(IdentityGraph.RECORD), col("name").isin(candidates.toArray()).as(IdentityGraph.CANDIDATE))
         .union(eventRows.select(col("__pe_identities"), col("__pe_ids"), col("__pe_primary"),
             lit(false).as(IdentityGraph.RECORD), lit(false).as(IdentityGraph.CANDIDATE)));
-    IdentityGraph.Stitched s = IdentityGraph.stitch(links, links, recordRows, eventRows, 4, 50,
+    Stitched s = keyed(IdentityGraph.stitch(links, links, 4, 50,
         new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
-        IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+        IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE),
+        recordRows, eventRows);
     assertEquals(groups("big0,big2,big4", "big1,big3", "pair1,pair2,ev-pair", "alone1,alone2,ev-lonely"),
         profiles(s), "big0/2/4 are kept with big3's oversized component, though split from it");
     assertEquals(2 + 1 + 1 + 1 + 1, s.metrics().get("profiles").asLong(), s.metrics().toString());
@@ -204,9 +213,10 @@ class IdentityGraphTest {
     Dataset<Row> recordRows = withIds(rows(List.of(row("r1", "ecid:a", "email:b"), row("r2", "email:b"))),
         IdentityIds.XXHASH).withColumn("root", lit("field root")).withColumn("size", lit(42L));
     Dataset<Row> members = recordRows.select(col("__pe_identities"), col("__pe_ids"));
-    IdentityGraph.Stitched s = IdentityGraph.stitch(members, members, recordRows, recordRows.limit(0), 50, 50,
+    Stitched s = keyed(IdentityGraph.stitch(members, members, 50, 50,
         new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
-        IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+        IdentityIds.XXHASH, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE),
+        recordRows, recordRows.limit(0));
     List<Row> keyed = s.records().select(col("name"), col("root"), col("size"), col("__pe_profile")).collectAsList();
     assertEquals(2, keyed.size());
     for (Row r : keyed) {
@@ -219,7 +229,7 @@ class IdentityGraphTest {
   @Test
   void linksArePairsOfIdentitiesSeenTogetherWhateverTheirHashOrder() {
     // Three identities make three links, four make six; a pair seen again (r3) is the same link.
-    IdentityGraph.Stitched s = stitch(List.of(row("r1", "ecid:a", "email:b", "crmid:c"),
+    Stitched s = stitch(List.of(row("r1", "ecid:a", "email:b", "crmid:c"),
         row("r2", "ecid:w", "email:x", "crmid:y", "phone:z"), row("r3", "crmid:c", "ecid:a")));
     assertEquals(3 + 6, s.metrics().get("links").asLong());
     assertEquals(groups("r1,r3", "r2"), profiles(s));
@@ -234,7 +244,7 @@ class IdentityGraphTest {
 
   @Test
   void aComponentSpansRecordsAndEvents() {
-    IdentityGraph.Stitched s = stitch(List.of(row("rec-ecid", "ecid:e1"), row("rec-email", "email:m1")),
+    Stitched s = stitch(List.of(row("rec-ecid", "ecid:e1"), row("rec-email", "email:m1")),
         List.of(row("event", "ecid:e1", "email:m1"), row("event-only", "ecid:e9")), 50, 50, IdentityIds.XXHASH);
     assertEquals(groups("rec-ecid,rec-email,event", "event-only"), profiles(s));
   }
@@ -247,7 +257,7 @@ class IdentityGraphTest {
     }
     records.add(row("small1", "ecid:s", "email:t"));
     records.add(row("small2", "email:t"));
-    IdentityGraph.Stitched s = stitch(records, List.of(), 4, 50, IdentityIds.XXHASH);
+    Stitched s = stitch(records, List.of(), 4, 50, IdentityIds.XXHASH);
     assertEquals(groups("big0,big2,big4", "big1,big3", "small1,small2"), profiles(s),
         "the 8-identity component is split by primary identity");
     assertEquals(1, s.metrics().get("oversizedComponents").asLong());
@@ -261,7 +271,7 @@ class IdentityGraphTest {
       path.add(row("n" + i, "x:" + i, "x:" + (i + 1)));
     }
     // Ids in path order are the worst case for label propagation; large/small-star needs O(log n) rounds.
-    IdentityGraph.Stitched s = stitch(path, List.of(), 1000, 50, ORDERED);
+    Stitched s = stitch(path, List.of(), 1000, 50, ORDERED);
     assertEquals(1, profiles(s).size(), "one component");
     long rounds = s.metrics().get("stitchIterations").asLong();
     if (identitiesPerTask() == 0) {
@@ -282,7 +292,7 @@ class IdentityGraphTest {
     for (int i = 0; i < 12; i++) {
       records.add(row("a" + i, "ecid:a" + i, "email:a" + i + "@x"));
     }
-    IdentityGraph.Stitched s = stitch(records, List.of(), 50, 50, TINY);
+    Stitched s = stitch(records, List.of(), 50, 50, TINY);
     Set<Set<String>> expected = new java.util.HashSet<>();
     for (int i = 0; i < 12; i++) {
       expected.add(new TreeSet<>(List.of("a" + i)));
@@ -308,7 +318,7 @@ class IdentityGraphTest {
           return true;
         }, org.apache.spark.sql.types.DataTypes.BooleanType).asNondeterministic().apply(col("name")));
     IdentityGraph.Stitched s = IdentityGraph.stitch(counted.select(col("__pe_identities"), col("__pe_ids")),
-        recordRows.select(col("__pe_identities"), col("__pe_ids")), recordRows, recordRows.limit(0), 50, 50,
+        recordRows.select(col("__pe_identities"), col("__pe_ids")), 50, 50,
         new StagedFrames(SharedSpark.session(), new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")),
         TINY, "test", Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
     assertTrue(s.metrics().get("identityHashCollisions").asLong() > 0);
