@@ -79,4 +79,52 @@ class GraphRowsTest {
     assertEquals(expected, s.edges());
     assertEquals(41, s.links());
   }
+
+  private static InternalRow member(long[] ids, String[][] identities, String[] primary, Boolean record,
+      Boolean candidate) {
+    Object[] pairs = new Object[identities.length];
+    for (int i = 0; i < pairs.length; i++) {
+      pairs[i] = new GenericInternalRow(new Object[] {UTF8String.fromString(identities[i][0]),
+          UTF8String.fromString(identities[i][1])});
+    }
+    return new GenericInternalRow(new Object[] {new org.apache.spark.sql.catalyst.util.GenericArrayData(pairs),
+        org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(ids),
+        new GenericInternalRow(new Object[] {UTF8String.fromString(primary[0]), UTF8String.fromString(primary[1])}),
+        record, candidate});
+  }
+
+  /** A hash that reads the id as a number, so that the expected rows can be worked out by hand. */
+  private static final IdentityIds.Hash NUMBER = new IdentityIds.Hash() {
+    @Override
+    public long of(UTF8String nsKey, UTF8String id) {
+      return Long.parseLong(id.toString());
+    }
+
+    @Override
+    public org.apache.spark.sql.Column column(org.apache.spark.sql.Column nsKey, org.apache.spark.sql.Column id) {
+      throw new UnsupportedOperationException();
+    }
+  };
+
+  @Test
+  void aMemberEmitsItsIdentitiesItsPairsAndItsRecordsMark() {
+    GraphRows rows = GraphRows.checking(NUMBER, true, true);
+    List<InternalRow> members = List.of(
+        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
+            new String[] {"crmid", "2"}, true, true),
+        member(new long[] {4}, new String[][] {{"ecid", "4"}}, new String[] {"ecid", "4"}, true, null),
+        member(new long[] {5, 6}, new String[][] {{"ecid", "5"}, {"ecid", "6"}}, new String[] {"ecid", "5"}, false,
+            false));
+    List<String> out = new ArrayList<>();
+    Iterator<InternalRow> emitted = rows.emitted(members.iterator());
+    while (emitted.hasNext()) {
+      emitted.hasNext();  // asking twice changes nothing
+      InternalRow r = emitted.next();
+      out.add(r.getInt(2) == GraphRows.IDENTITY ? r.getLong(0) + "=" + r.getUTF8String(3) + ":" + r.getUTF8String(4)
+          : r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2));
+    }
+    assertEquals(List.of("3=ecid:3", "1=email:1", "2=crmid:2", "1-2:0", "1-3:0", "2-3:0", "2-2:3",
+        "4=ecid:4", "4-4:1",  // a null candidate flag is not a candidate
+        "5=ecid:5", "6=ecid:6", "5-6:0"), out);  // an event marks nothing
+  }
 }
