@@ -208,8 +208,7 @@ public final class Export {
       stitching.release = stitched.release();
       // The wide read of the records, counted: its identity pass already drops the rows of the profiles the
       // filters would surely drop, before their wide rows are copied any further.
-      keyed = stitched.keying().keyed(takingPart(IdentityColumns.add(loaded, blocked, input, IdentityIds.XXHASH,
-          stitched.keying().rowFilter().orElse(null))));
+      keyed = stitched.keying().keyed(takingPart(stitched.keying().withIdentities(loaded, blocked, input)));
     } else {
       keyed = PrimaryIdentityStitching.keyed(takingPart(withIdentities(loaded, blocked, input)));
     }

@@ -163,7 +163,7 @@ public final class IdentityColumns {
           while (kept == null && rows.hasNext()) {
             InternalRow row = rows.next();
             InternalRow added = identities(row, scratch);
-            if (added.isNullAt(SKIP_FIELD) && scratch.smallestId != NO_ID && filter.keeps(scratch.smallestId)) {
+            if (scratch.takesPart && filter.keeps(scratch.smallestId)) {
               kept = joined.apply(row, added);
             }
           }
@@ -182,12 +182,10 @@ public final class IdentityColumns {
       };
     }
 
-    /** The position of {@link SystemColumns#SKIP_REASON} among the columns {@link #identities} adds. */
-    private static final int SKIP_FIELD = 4;
-    /** {@link RowIdentities#smallestId} of a row without identities. */
-    private static final long NO_ID = Long.MIN_VALUE;
-
-    /** The identity columns of a row; leaves its smallest id in {@code seen.smallestId}. */
+    /**
+     * The identity columns of a row; leaves whether it takes part and its smallest id in {@code seen.takesPart} and
+     * {@code seen.smallestId}.
+     */
     private InternalRow identities(InternalRow row, RowIdentities seen) {
       seen.clear();
       if (mapIdx >= 0 && !row.isNullAt(mapIdx)) {
@@ -230,7 +228,7 @@ public final class IdentityColumns {
         }
       }
       java.util.Arrays.sort(ids);
-      seen.smallestId = count == 0 ? NO_ID : ids[0];
+      seen.smallestId = count == 0 ? Long.MIN_VALUE : ids[0];
       int distinct = 0;
       for (int i = 0; i < ids.length; i++) {
         if (i == 0 || ids[i] != ids[i - 1]) {
@@ -248,6 +246,7 @@ public final class IdentityColumns {
           skip = NO_PRIMARY_TEXT;
         }
       }
+      seen.takesPart = skip == null;
       if (counters != null) {
         counters.read().add(1);
         if (skip == NO_PRIMARY_TEXT) {
@@ -280,7 +279,8 @@ public final class IdentityColumns {
     private UTF8String[] spellings = new UTF8String[4];
     private boolean[] primary = new boolean[4];
     private int size;
-    /** The smallest hash id of the last row's identities. */
+    /** Whether the last row takes part (exactly one primary identity), and the smallest hash id of its identities. */
+    boolean takesPart;
     long smallestId;
 
     RowIdentities(Set<String> blocked) {

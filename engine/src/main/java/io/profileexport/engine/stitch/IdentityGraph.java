@@ -72,11 +72,13 @@ public final class IdentityGraph {
   public record Stitched(Keying keying, ObjectNode metrics, Runnable release) {}
 
   /**
-   * How records and events find their profile once the graph is stitched: {@link #keyed} adds the profile key to
-   * rows with identity columns, leaving out the rows of components the filters would surely drop; where the lookup
-   * allows, {@link #rowFilter} lets the identity pass leave those rows out before its wide rows are copied.
+   * How records and events find their profile once the graph is stitched: {@link #withIdentities} adds their
+   * identity columns with the stitching's hash, and {@link #keyed} their profile key, leaving out the rows of
+   * components the filters would surely drop; where the lookup allows, the identity pass already leaves those out,
+   * before its wide rows are copied.
    */
   public static final class Keying {
+    private final IdentityIds.Hash hash;
     private final Column idArray;
     private final ComponentLookup lookup;
     private final Dataset<Row> membership;
@@ -84,14 +86,25 @@ public final class IdentityGraph {
     private final boolean pruned;
     private final boolean hashIds;
 
-    private Keying(Column idArray, ComponentLookup lookup, Dataset<Row> membership, int maxIdentitiesPerGraph,
-        boolean pruned, boolean hashIds) {
+    private Keying(IdentityIds.Hash hash, Column idArray, ComponentLookup lookup, Dataset<Row> membership,
+        int maxIdentitiesPerGraph, boolean pruned, boolean hashIds) {
+      this.hash = hash;
       this.idArray = idArray;
       this.lookup = lookup;
       this.membership = membership;
       this.maxIdentitiesPerGraph = maxIdentitiesPerGraph;
       this.pruned = pruned;
       this.hashIds = hashIds;
+    }
+
+    /**
+     * {@link IdentityColumns#add} with the stitching's hash: rows with their identity columns, counted in
+     * {@code counters} (or null), already without those {@link #keyed} would leave out when {@link #rowFilter} can
+     * tell them.
+     */
+    public Dataset<Row> withIdentities(Dataset<Row> rows, java.util.Set<String> blocked,
+        IdentityColumns.Counters counters) {
+      return IdentityColumns.add(rows, blocked, counters, hash, rowFilter().orElse(null));
     }
 
     /** Rows with identity columns ({@link IdentityColumns}), taking part, with their profile key. */
@@ -105,7 +118,7 @@ public final class IdentityGraph {
      * components and the rows' ids are their plain hash ids (no identity's hash collided), so that the pass's
      * smallest id is the one looked up. Else empty: {@link #keyed} alone leaves rows out.
      */
-    public Optional<IdentityColumns.RowFilter> rowFilter() {
+    Optional<IdentityColumns.RowFilter> rowFilter() {
       if (lookup == null || !pruned || !hashIds) {
         return Optional.empty();
       }
@@ -234,7 +247,8 @@ public final class IdentityGraph {
     if (ids.collisions() > 0) {
       metrics.put("identityHashCollisions", ids.collisions());
     }
-    Keying keying = new Keying(idArray, lookup, joinedWith, maxIdentitiesPerGraph, pruned, !ids.hasCollisions());
+    Keying keying = new Keying(hash, idArray, lookup, joinedWith, maxIdentitiesPerGraph, pruned,
+        !ids.hasCollisions());
     return new Stitched(keying, metrics, lookup != null ? lookup::release : () -> { });
   }
 

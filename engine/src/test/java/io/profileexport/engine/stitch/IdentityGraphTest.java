@@ -303,6 +303,55 @@ class IdentityGraphTest {
     assertTrue(s.metrics().get("identityHashCollisions").asLong() > 0);
   }
 
+  /**
+   * Records keyed after stitching with a filter: the identity pass of the wide read leaves out what keying leaves out
+   * (on the one-task path, where the lookup lists only candidate components), no more and no less, and counts every
+   * row. Primaries that are not the smallest id, repeated and blocked identities, rows that do not take part.
+   */
+  @Test
+  void theIdentityPassLeavesOutExactlyWhatKeyingLeavesOut() {
+    StructType schema = StructType.fromDDL("_id STRING, cand BOOLEAN, identityMap MAP<STRING, ARRAY<STRUCT<id:"
+        + " STRING, primary: BOOLEAN>>>");
+    Dataset<Row> loaded = Frames.of(schema,
+        "{'_id':'r1','cand':true,'identityMap':{'ECID':[{'id':'a','primary':true},{'id':'a'}],'Email':[{'id':'z'}]}}",
+        "{'_id':'r2','cand':false,'identityMap':{'email':[{'id':'z','primary':true}],'Phone':[{'id':'anonymous'}]}}",
+        "{'_id':'r3','cand':false,'identityMap':{'ECID':[{'id':'b','primary':true}]}}",
+        "{'_id':'r4','cand':false,'identityMap':{'ECID':[{'id':' Anonymous ','primary':true}],'crm':[{'id':'q'}]}}",
+        "{'_id':'r5','cand':true,'identityMap':{'ECID':[{'id':'m','primary':true}],'E':[{'id':'n','primary':true}]}}",
+        "{'_id':'r6','cand':true}",
+        "{'_id':'r7','cand':true,'identityMap':{'ECID':[{'id':'b2','primary':true}],'x':[{'id':'w'}]}}",
+        "{'_id':'r8','cand':false,'identityMap':{'X':[{'id':'w'}],'y':[{'id':'v','primary':true}]}}",
+        "{'_id':'r9','cand':null,'identityMap':{'ECID':[{'id':'q'}]}}");
+    Set<String> blocked = Set.of("anonymous");
+    Dataset<Row> members = io.profileexport.engine.Export.takingPart(IdentityColumns.add(loaded, blocked, null))
+        .select(col("__pe_identities"), col("__pe_ids"), col("__pe_primary"), lit(true).as(IdentityGraph.RECORD),
+            col("cand").as(IdentityGraph.CANDIDATE));
+    IdentityGraph.Stitched s = IdentityGraph.stitch(members, members, 50, 50, new StagedFrames(SharedSpark.session(),
+            new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch")), IdentityIds.XXHASH, "test",
+        Clock.systemUTC(), identitiesPerTask() > 0 ? identitiesPerTask() : Long.MAX_VALUE);
+    assertEquals(identitiesPerTask() == 0, s.keying().rowFilter().isPresent(), "a row filter on the one-task path");
+    IdentityColumns.Counters all = IdentityColumns.Counters.register(SharedSpark.session().sparkContext(), "all");
+    IdentityColumns.Counters filtered = IdentityColumns.Counters.register(SharedSpark.session().sparkContext(), "f");
+    Set<String> keyedAlone = new TreeSet<>();
+    for (Row r : s.keying().keyed(io.profileexport.engine.Export.takingPart(IdentityColumns.add(loaded, blocked, all)))
+        .select(col("_id"), col("__pe_profile")).collectAsList()) {
+      keyedAlone.add(r.getString(0) + "=" + r.getString(1));
+    }
+    Set<String> passFiltered = new TreeSet<>();
+    for (Row r : s.keying().keyed(io.profileexport.engine.Export.takingPart(s.keying().withIdentities(loaded,
+        blocked, filtered))).select(col("_id"), col("__pe_profile")).collectAsList()) {
+      passFiltered.add(r.getString(0) + "=" + r.getString(1));
+    }
+    // r1 and r2 (through z) and r8 and r7 (through w) are the candidate components' records.
+    assertEquals(Set.of("r1", "r2", "r7", "r8"), passFiltered.stream().map(k -> k.split("=")[0])
+        .collect(java.util.stream.Collectors.toSet()));
+    assertEquals(keyedAlone, passFiltered);
+    assertEquals(9, filtered.read().value());
+    assertEquals(all.noPrimary().value(), filtered.noPrimary().value());
+    assertEquals(all.multiplePrimaries().value(), filtered.multiplePrimaries().value());
+    s.release().run();
+  }
+
   /** Colliding hashes make stitching read the graph again: from the uncounted rows, so input counters count once. */
   @Test
   void collidingHashesReadTheCountedRowsOnce() {
