@@ -8,9 +8,9 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Materializes stitching's inputs and rounds as Parquet under the run's own staging folder ({@code _staging/<jobId>/run-<epoch>/
- * stitch/}), not in the SparkContext-wide checkpoint directory that concurrent jobs of a service would share. The
- * folder goes with the run's staging when the job ends.
+ * Materializes stitching's inputs and rounds as Parquet under the run's own staging folder
+ * ({@code _staging/<jobId>/run-<epoch>/stitch/}), not in the SparkContext-wide checkpoint directory that concurrent
+ * jobs of a service would share. The folder goes with the run's staging when the job ends.
  */
 public final class StagedFrames implements ConnectedComponents.Materializer {
   private final SparkSession spark;

@@ -26,9 +26,10 @@ import org.apache.spark.util.LongAccumulator;
  * result does not depend on partitioning.
  *
  * <p>A graph whose identities fit one task is solved by one union-find pass over all its edges. A larger one is
- * split into partitions and iterated; a round is one Spark job with one shuffle: both directions of every edge are partitioned by their first node,
- * so a partition holds the whole neighbourhood of each node it owns (what large-star reads), and a union-find over
- * the partition's edges links every node it sees to the smallest node reachable inside the partition, which does
+ * split into partitions and iterated; a round is one Spark job with one shuffle: both directions of every edge are
+ * partitioned by their first node, so a partition holds the whole neighbourhood of each node it owns (what
+ * large-star reads), and a union-find over the partition's edges links every node it sees to the smallest node
+ * reachable inside the partition, which does
  * what large-star and small-star do and more: with customer data, where most components are a few identities, one
  * round links almost every component. The same pass checks whether its input was already a set of stars (a node with
  * several smaller neighbours, or with smaller and larger ones, says it was not), so convergence costs no job of its
@@ -50,13 +51,12 @@ public final class ConnectedComponents {
 
   /**
    * @param components (node, root, size, marks, componentMarks) for every node that has an edge, roots included as
-   *     (root, root, ...), size being the component's number of nodes; with {@code marked}, also every marked node,
-   *     its marks and the union of its component's marks; materialized
+   *     (root, root, ...), size being the component's number of nodes; materialized. The one-task pass also gives
+   *     every marked node, its marks and the union of its component's marks; the iterated rounds read links only,
+   *     and then both marks columns are 0
    * @param iterations rounds run, the confirming round included
-   * @param marked whether the marks of the input were applied (the one-task pass applies them, the iterated rounds
-   *     do not, and then both marks columns are 0)
    */
-  public record Result(Dataset<Row> components, int iterations, boolean marked) {}
+  public record Result(Dataset<Row> components, int iterations) {}
 
   /** An edge of the input: a link between {@code a} and {@code b}. */
   public static final int LINK = 0;
@@ -96,7 +96,7 @@ public final class ConnectedComponents {
       // The whole graph fits one task: one union-find pass gives the exact components, nothing to iterate.
       int expected = (int) Math.min(expectedNodes, LongUnionFind.MAX_NODES);
       return new Result(store.materialize(InternalRowFrames.mapPartitions(inOneTask(edges), COMPONENTS,
-          rows -> componentsOfPartition(rows, expected)), "components"), 1, true);
+          rows -> componentsOfPartition(rows, expected)), "components"), 1);
     }
     Dataset<Row> current = edges.filter(col("a").notEqual(col("b")).and(kind(edges).equalTo(LINK)))
         .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
@@ -122,7 +122,7 @@ public final class ConnectedComponents {
     Dataset<Row> stars = current.select(col("hi").as("a"), col("lo").as("b"), lit(LINK).as("kind"))
         .repartition(partitions, col("b"));
     return new Result(store.materialize(InternalRowFrames.mapPartitions(stars, COMPONENTS,
-        rows -> componentsOfPartition(rows, 1 << 12)), "components"), round, false);
+        rows -> componentsOfPartition(rows, 1 << 12)), "components"), round);
   }
 
   /**

@@ -57,8 +57,8 @@ public final class IdentityGraph {
   /**
    * Heap one identity of a union-find task may take: its share of the index (32 to 64 bytes: 16 a slot, at a load
    * of a quarter to a half), its id, parent, marks, root, size and component marks by index (28 bytes, twice that
-   * while an array grows) make about 100 bytes at the peak, and such tables live in the executor's user memory, about 40% of its
-   * heap shared by its running tasks.
+   * while an array grows) make about 100 bytes at the peak, and such tables live in the executor's user memory,
+   * about 40% of its heap shared by its running tasks.
    */
   static final long HEAP_BYTES_PER_IDENTITY = 400;
   /** The floor of {@link #identitiesPerTask}: below it, iterating costs more than any heap it saves. */
@@ -321,11 +321,11 @@ public final class IdentityGraph {
           return ComponentLookup.chunks(lookupEntries(forest, maxIdentitiesPerGraph, pruned));
         });
     ComponentLookup lookup = ComponentLookup.write(chunks, store, "lookup", pruned);
-    List<long[]> values = counted.value();
-    long[] values0 = values.isEmpty() ? new long[COUNTS.size()] : values.get(0);
+    // No value when there were no edges: no task ran.
+    long[] taskCounts = counted.value().isEmpty() ? new long[COUNTS.size()] : counted.value().get(0);
     Map<String, Long> counts = new java.util.HashMap<>();
     for (int i = 0; i < COUNTS.size(); i++) {
-      counts.put(COUNTS.get(i), values0[i]);
+      counts.put(COUNTS.get(i), taskCounts[i]);
     }
     return new OneTask(lookup, counts);
   }

@@ -38,12 +38,14 @@ class SegmentMatcherTest {
       "{'_id':'upper-status','segmentMembership':{'ups':{'s1':{'status':'EXITED','lastQualificationTime':'%s'}}}}",
       "{'_id':'upper-id','segmentMembership':{'ups':{'S1':{'status':'realized','lastQualificationTime':'%s'}}}}",
       "{'_id':'null-entry','segmentMembership':{'ups':{'s1':null}}}",
-      "{'_id':'null-ns','segmentMembership':{'ups':null,'aam':{'s2':{'status':'realized','lastQualificationTime':'%s'}}}}",
+      "{'_id':'null-ns','segmentMembership':{'ups':null,'aam':{'s2':{'status':'realized',"
+          + "'lastQualificationTime':'%s'}}}}",
       "{'_id':'null-status','segmentMembership':{'ups':{'s1':{'lastQualificationTime':'%s'}}}}",
       "{'_id':'null-time','segmentMembership':{'ups':{'s1':{'status':'realized'}}}}",
       "{'_id':'other-ns','segmentMembership':{'aam':{'s1':{'status':'realized','lastQualificationTime':'%s'}}}}",
       "{'_id':'two-ns','segmentMembership':{'aam':{'s1':{'status':'exited','lastQualificationTime':'%s'}},"
-          + "'ups':{'s9':{'status':'realized','lastQualificationTime':'%s'},'s1':{'status':'realized','lastQualificationTime':'%s'}}}}",
+          + "'ups':{'s9':{'status':'realized','lastQualificationTime':'%s'},"
+          + "'s1':{'status':'realized','lastQualificationTime':'%s'}}}}",
       "{'_id':'s2-aam','segmentMembership':{'AaM':{'s2':{'status':'realized','lastQualificationTime':'%s'}}}}",
   };
   private static final long START = 1567296000000L;
