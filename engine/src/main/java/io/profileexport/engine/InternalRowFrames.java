@@ -2,11 +2,20 @@ package io.profileexport.engine;
 
 import java.io.Serializable;
 import java.util.Iterator;
+import java.util.Arrays;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.expressions.objects.Invoke;
+import org.apache.spark.sql.types.AbstractDataType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.ObjectType;
 import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
 
 /**
  * Partition-wise processing of a frame in Spark's internal row format. The pipeline's hot loops (identities of every
@@ -20,6 +29,23 @@ public final class InternalRowFrames {
   }
 
   private InternalRowFrames() {}
+
+  /**
+   * A column computed by a public method of {@code target} on the values of {@code arguments} in Spark's internal
+   * form ({@code UTF8String}, {@code MapData}, ...), called from the generated code of the stage: where a row-by-row
+   * computation in Java beats an interpreted chain of Spark SQL functions. Each task works on its own deserialized
+   * copy of {@code target}. The column is null when an argument is null, and when the method returns null.
+   *
+   * @param returnNullable whether the method may return null (then it returns a boxed value)
+   */
+  public static Column invoke(Serializable target, String method, DataType type, boolean returnNullable,
+      Column... arguments) {
+    Expression literal = new Literal(target, new ObjectType(target.getClass()));
+    return new Column(new Invoke(literal, method, type,
+        JavaConverters.asScalaBuffer(Arrays.stream(arguments).map(Column::expr).toList()).toSeq(),
+        JavaConverters.asScalaBuffer(java.util.List.<AbstractDataType>of()).toSeq(),
+        /* propagateNull */ true, returnNullable, /* isDeterministic */ true));
+  }
 
   /** The frame of the rows {@code function} makes of each partition of {@code in}, whose schema is {@code out}. */
   public static Dataset<Row> mapPartitions(Dataset<Row> in, StructType out, PartitionFunction function) {

@@ -2,10 +2,7 @@ package io.profileexport.engine.lake;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.map;
-import static org.apache.spark.sql.functions.regexp_extract;
 
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.error.ExportErrors;
@@ -15,6 +12,7 @@ import io.profileexport.engine.merge.DataTimestamps;
 import io.profileexport.engine.model.BatchRecord;
 import io.profileexport.engine.model.DatasetRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,20 +100,20 @@ public final class InputFrames {
     for (Map.Entry<StructType, List<BatchRecord>> group : bySchema.entrySet()) {
       StructType schema = group.getKey();
       List<String> files = new ArrayList<>();
-      List<Column> completed = new ArrayList<>();
+      Map<String, Long> completed = new HashMap<>();
       for (BatchRecord batch : group.getValue()) {
         Path dir = catalog.layout().batch(dataset.id(), batch.id());
         batch.files().forEach(f -> files.add(new Path(dir, f.name()).toString()));
-        completed.add(lit(batch.id()));
-        completed.add(lit(batch.completed()));
+        completed.put(batch.id(), batch.completed());
       }
       if (files.isEmpty()) {
         continue;
       }
       Dataset<Row> raw = spark.read().schema(schema).parquet(files.toArray(new String[0]))
           .withColumn(FILE_PATH, col("_metadata.file_path"));
-      Column batchId = regexp_extract(col(FILE_PATH), "/batches/([0-9a-f]{32})/[^/]+$", 1);
-      Column batchCompleted = element_at(map(completed.toArray(new Column[0])), batchId);
+      BatchFiles batchFiles = new BatchFiles(completed);
+      Column batchId = batchFiles.batchId(col(FILE_PATH));
+      Column batchCompleted = batchFiles.completed(col(FILE_PATH));
       Column ingest = hasIngestTime(schema)
           ? coalesce(col(InputFiles.SYSTEM_METADATA + "." + InputFiles.INGEST_TIME).cast("long"), batchCompleted)
           : batchCompleted;

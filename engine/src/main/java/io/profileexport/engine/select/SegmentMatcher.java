@@ -1,5 +1,6 @@
 package io.profileexport.engine.select;
 
+import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.merge.DataTimestamps;
 import io.profileexport.engine.model.ExportRequest;
 import java.io.Serializable;
@@ -9,17 +10,12 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.Literal;
-import org.apache.spark.sql.catalyst.expressions.objects.Invoke;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.ObjectType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
-import scala.collection.JavaConverters;
 
 /**
  * Whether a {@code segmentMembership} map (namespace, then segment id, to an entry) holds an entry matching one of
@@ -78,11 +74,8 @@ public final class SegmentMatcher implements Serializable {
   static Column column(Column membership, List<ExportRequest.SegmentFilter> segments, Optional<Long> start,
       Optional<Long> end, StructType entry, String timeZone) {
     SegmentMatcher matcher = new SegmentMatcher(segments, start, end, entry, timeZone);
-    Expression target = new Literal(matcher, new ObjectType(SegmentMatcher.class));
-    return new Column(new Invoke(target, "matches", DataTypes.BooleanType,
-        JavaConverters.asScalaBuffer(List.of(membership.expr())).toSeq(),
-        JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.types.AbstractDataType>of()).toSeq(),
-        /* propagateNull */ true, /* returnNullable */ false, /* isDeterministic */ true));
+    return InternalRowFrames.invoke(matcher, "matches", DataTypes.BooleanType, /* returnNullable */ false,
+        membership);
   }
 
   /** Called by the generated code for each row with a non-null map. */

@@ -167,6 +167,10 @@ final class ComponentLookup implements Serializable {
       if (current == null) {
         long start = System.nanoTime();
         current = read();
+        if (onlyListed) {
+          // Asked for every record's smallest identity, most of which it does not list.
+          current.summarize();
+        }
         LOG.info("identity components loaded from {}: {} identities in {} ms", folder, current.size(),
             (System.nanoTime() - start) / 1_000_000);
         entry.roots = new SoftReference<>(current);

@@ -12,6 +12,12 @@ final class LongLongMap {
   private long[] table;
   private int mask;
   private int size;
+  /**
+   * Optional ({@link #summarize}): a bit per hash of a key, about 16 bits per key and set for each, so that most
+   * lookups of absent keys are answered from a bitmap a few times smaller than the table, without its cache miss.
+   */
+  private long[] present;
+  private int presentShift;
 
   LongLongMap(int expected) {
     int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
@@ -30,8 +36,39 @@ final class LongLongMap {
     return size;
   }
 
+  /**
+   * Adds the bitmap of the keys that {@link #get} reads first: worth it for a table mostly asked for keys it does
+   * not hold (a lookup of the components the filters keep, asked for every record's identity).
+   */
+  void summarize() {
+    long wanted = Math.max(1L << 12, Math.min(1L << 30, size * 16L));
+    int bits = (int) Long.highestOneBit(wanted - 1) << 1;
+    present = new long[bits >>> 6];
+    presentShift = 64 - Integer.numberOfTrailingZeros(bits);
+    for (int i = 0; i < table.length; i += 2) {
+      if (table[i] != ABSENT) {
+        setPresent(table[i]);
+      }
+    }
+  }
+
+  private int presentBit(long key) {
+    return (int) ((key * 0xC2B2AE3D27D4EB4FL) >>> presentShift);
+  }
+
+  private void setPresent(long key) {
+    int bit = presentBit(key);
+    present[bit >>> 6] |= 1L << bit;
+  }
+
   /** The value of {@code key}, or {@link #ABSENT}. */
   long get(long key) {
+    if (present != null) {
+      int bit = presentBit(key);
+      if ((present[bit >>> 6] & (1L << bit)) == 0) {
+        return ABSENT;
+      }
+    }
     int at = slot(key) << 1;
     return table[at] == ABSENT ? ABSENT : table[at + 1];
   }
@@ -42,6 +79,9 @@ final class LongLongMap {
       table[at] = key;
       table[at + 1] = value;
       size++;
+      if (present != null) {
+        setPresent(key);
+      }
       if (size * 2 > mask + 1) {
         grow();
       }
@@ -62,6 +102,9 @@ final class LongLongMap {
     table[at] = key;
     table[at + 1] = value;
     size++;
+    if (present != null) {
+      setPresent(key);
+    }
     if (size * 2 > mask + 1) {
       grow();
     }

@@ -120,11 +120,38 @@ class GraphRowsTest {
     while (emitted.hasNext()) {
       emitted.hasNext();  // asking twice changes nothing
       InternalRow r = emitted.next();
-      out.add(r.getInt(2) == GraphRows.IDENTITY ? r.getLong(0) + "=" + r.getUTF8String(3) + ":" + r.getUTF8String(4)
+      out.add(r.getInt(2) == GraphRows.IDENTITY
+          ? r.getLong(0) + "=" + r.getUTF8String(3) + ":" + r.getUTF8String(4) + "/" + r.getLong(1)
           : r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2));
     }
-    assertEquals(List.of("3=ecid:3", "1=email:1", "2=crmid:2", "1-2:0", "1-3:0", "2-3:0", "2-2:3",
-        "4=ecid:4", "4-4:1",  // a null candidate flag is not a candidate
-        "5=ecid:5", "6=ecid:6", "5-6:0"), out);  // an event marks nothing
+    // The primary identity's row carries the record's mark.
+    assertEquals(List.of("3=ecid:3/0", "1=email:1/0", "2=crmid:2/3", "1-2:0", "1-3:0", "2-3:0",
+        "4=ecid:4/1",  // a null candidate flag is not a candidate
+        "5=ecid:5/0", "6=ecid:6/0", "5-6:0"), out);  // an event marks nothing
+  }
+
+  @Test
+  void withFinalIdsAMarkIsARowOfItsOwn() {
+    IdentityIds ids = IdentityIds.hashed(NUMBER, 0);
+    GraphRows rows = GraphRows.resolved(ids, true, true);
+    List<InternalRow> members = List.of(
+        member(new long[] {7, 8}, new String[][] {{"ecid", "8"}, {"email", "7"}}, new String[] {"ecid", "8"}, true,
+            true));
+    List<String> out = new ArrayList<>();
+    rows.emitted(members.iterator()).forEachRemaining(r -> out.add(r.getLong(0) + "-" + r.getLong(1) + ":"
+        + r.getInt(2)));
+    assertEquals(List.of("7-8:0", "8-8:3"), out);
+  }
+
+  @Test
+  void anIdentityRowsMarkIsOredWithTheKeysOtherMarks() {
+    Scanned s = scan(List.of(
+        new GenericInternalRow(new Object[] {5L, (long) IdentityGraph.RECORD_MARK, GraphRows.IDENTITY,
+            UTF8String.fromString("ecid"), UTF8String.fromString("x")}),
+        new GenericInternalRow(new Object[] {5L, (long) (IdentityGraph.RECORD_MARK | IdentityGraph.CANDIDATE_MARK),
+            GraphRows.IDENTITY, UTF8String.fromString("ecid"), UTF8String.fromString("x")}),
+        identity(6, "ecid", "y"), edge(6, 6, IdentityGraph.RECORD_MARK)));
+    assertEquals(List.of("5-5:3", "6-6:1"), s.edges());
+    assertEquals(2, s.hashes());
   }
 }

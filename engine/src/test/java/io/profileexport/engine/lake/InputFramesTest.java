@@ -1,0 +1,87 @@
+package io.profileexport.engine.lake;
+
+import static io.profileexport.engine.testing.TestLakes.jsonLines;
+import static io.profileexport.engine.testing.TestLakes.write;
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.model.BatchRecord;
+import io.profileexport.engine.model.DatasetCreateRequest;
+import io.profileexport.engine.model.Json;
+import io.profileexport.engine.testing.SharedSpark;
+import io.profileexport.engine.testing.TestLakes;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The system columns of the records read (SPEC 1): dataset, batch and ingest time of each. */
+class InputFramesTest {
+  private static final String PROFILES = "aaaaaaaaaaaaaaaaaaaaaa01";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void eachRecordCarriesItsDatasetItsBatchAndItsOwnIngestTimeOrItsBatchsCommitTime() throws Exception {
+    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
+    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
+        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
+    String[] fileA = {"{'_id':'a1','_acp_system_metadata':{'ingestTime':5}}", "{'_id':'a2'}",
+        "{'_id':'a3','_acp_system_metadata':{'ingestTime':null}}"};
+    // Two batches of the same schema (read in one scan) and several files in the first, committed at other times.
+    BatchRecord first = new BatchIngest(SharedSpark.session(), catalog,
+        java.time.Clock.fixed(Instant.ofEpochMilli(1000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
+            write(dir, "a.json", jsonLines(fileA)).toString(),
+            write(dir, "b.json", jsonLines("{'_id':'b1','_acp_system_metadata':{'ingestTime':7}}")).toString()),
+        Optional.empty());
+    BatchRecord second = new BatchIngest(SharedSpark.session(), catalog,
+        java.time.Clock.fixed(Instant.ofEpochMilli(2000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
+            write(dir, "c.json", jsonLines("{'_id':'c1'}", "{'_id':'c2','_acp_system_metadata':{'ingestTime':9}}"))
+                .toString()), Optional.empty());
+
+    DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
+    TreeSet<String> rows = new TreeSet<>();
+    for (Row r : new InputFrames(SharedSpark.session(), catalog).read(List.of(read.dataset()), read.union())
+        .select(col("_id"), col(SystemColumns.DATASET), col(SystemColumns.BATCH), col(SystemColumns.INGEST_TIME))
+        .collectAsList()) {
+      rows.add(r.getString(0) + " " + r.getString(1) + " " + r.getString(2) + " " + r.get(3));
+    }
+    String a = PROFILES + " " + first.id();
+    String c = PROFILES + " " + second.id();
+    assertEquals(new TreeSet<>(List.of("a1 " + a + " 5", "a2 " + a + " 1000", "a3 " + a + " 1000", "b1 " + a + " 7",
+        "c1 " + c + " 2000", "c2 " + c + " 9")), rows);
+  }
+
+  /** The dataset record and its recorded schema as the union, for a dataset read alone. */
+  private record DatasetRecordsUnion(io.profileexport.engine.model.DatasetRecord dataset,
+      org.apache.spark.sql.types.StructType union) {
+    static DatasetRecordsUnion of(Catalog catalog, String id) {
+      io.profileexport.engine.model.DatasetRecord dataset = catalog.dataset(id).orElseThrow();
+      return new DatasetRecordsUnion(dataset, dataset.dataSchema().orElseThrow());
+    }
+  }
+
+  @Test
+  void theBatchIdOfAPathIsWhatThePatternOfABatchFileCaptures() {
+    Pattern pattern = Pattern.compile("/batches/([0-9a-f]{32})/[^/]+$");
+    String id = "0123456789abcdef0123456789abcdef";
+    for (String path : List.of("file:/lake/datasets/d/batches/" + id + "/part-0.parquet",
+        "s3a://bucket/lake/batches/" + id + "/x", "/batches/" + id + "/p", "batches/" + id + "/p",
+        "file:/lake/batches/" + id + "/", "file:/lake/batches/" + id, "file:/lake/batches/" + id.toUpperCase()
+            + "/p", "file:/lake/batches/" + id.substring(1) + "/p", "file:/lake/batches/x" + id + "/p",
+        "file:/lake/xbatches/" + id + "/p", "file:/lake/batches/" + id + "/sub/p", "", "/", "p")) {
+      Matcher m = pattern.matcher(path);
+      assertEquals(m.find() ? m.group(1) : "", BatchFiles.idIn(UTF8String.fromString(path)).toString(), path);
+    }
+  }
+}
