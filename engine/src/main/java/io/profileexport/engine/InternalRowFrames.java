@@ -40,6 +40,11 @@ public final class InternalRowFrames {
    */
   public static Column invoke(Serializable target, String method, DataType type, boolean returnNullable,
       Column... arguments) {
+    // The generated code names the class: were it not public, the stage would not compile and Spark would run it
+    // interpreted, with only a line in the log to say so.
+    if (!java.lang.reflect.Modifier.isPublic(target.getClass().getModifiers())) {
+      throw new IllegalArgumentException(target.getClass().getName() + " must be public to be called from generated code");
+    }
     Expression literal = new Literal(target, new ObjectType(target.getClass()));
     return new Column(new Invoke(literal, method, type,
         JavaConverters.asScalaBuffer(Arrays.stream(arguments).map(Column::expr).toList()).toSeq(),

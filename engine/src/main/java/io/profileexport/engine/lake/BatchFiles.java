@@ -14,7 +14,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * task has its own copy, which remembers the last path it saw. A regular expression over the path and a map lookup
  * by batch id, in Spark SQL, took a tenth of the wide read of the records.
  */
-final class BatchFiles implements Serializable {
+public final class BatchFiles implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final byte[] BATCHES = "/batches/".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final int ID_LENGTH = 32;

@@ -181,6 +181,8 @@ public final class ConnectedComponents {
    * the or of its nodes' marks. Arrays by node index, so a graph of millions of nodes takes tens of bytes per node.
    */
   static final class Forest {
+    /** Edges read and indexed before they are applied. */
+    private static final int BATCH = 512;
     private final LongUnionFind sets;
     private final int[] roots;
     private final int[] sizes;
@@ -205,14 +207,36 @@ public final class ConnectedComponents {
       long started = System.nanoTime();
       long edges = 0;
       LongUnionFind sets = new LongUnionFind(expectedNodes);
+      // In batches: first every node's index (independent probes of a table far larger than the caches, whose misses
+      // the CPU overlaps), then the unions and marks by index. One edge at a time, each probe waited for the find
+      // before it; the probes were 60% of the task.
+      long[] as = new long[BATCH];
+      long[] bs = new long[BATCH];
+      int[] kinds = new int[BATCH];
+      int[] ias = new int[BATCH];
+      int[] ibs = new int[BATCH];
       while (rows.hasNext()) {
-        edges++;
-        InternalRow r = rows.next();
-        int kind = r.getInt(2);
-        if (kind == LINK) {
-          sets.union(r.getLong(0), r.getLong(1));
-        } else {
-          sets.mark(r.getLong(0), kind & MARK_BITS);  // a node even without links
+        int n = 0;
+        while (n < BATCH && rows.hasNext()) {
+          InternalRow r = rows.next();
+          as[n] = r.getLong(0);
+          bs[n] = r.getLong(1);
+          kinds[n] = r.getInt(2);
+          n++;
+        }
+        edges += n;
+        for (int i = 0; i < n; i++) {
+          ias[i] = sets.indexOf(as[i]);  // a marked node is a node even without links
+          if (kinds[i] == LINK) {
+            ibs[i] = sets.indexOf(bs[i]);
+          }
+        }
+        for (int i = 0; i < n; i++) {
+          if (kinds[i] == LINK) {
+            sets.unionAt(ias[i], ibs[i]);
+          } else {
+            sets.markAt(ias[i], kinds[i] & MARK_BITS);
+          }
         }
       }
       Forest forest = new Forest(sets);

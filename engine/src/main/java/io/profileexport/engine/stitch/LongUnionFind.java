@@ -31,8 +31,13 @@ final class LongUnionFind {
 
   /** Links the sets of {@code a} and {@code b}. */
   void union(long a, long b) {
-    int ra = rootIndex(indexOf(a));
-    int rb = rootIndex(indexOf(b));
+    unionAt(indexOf(a), indexOf(b));
+  }
+
+  /** Links the sets of the nodes at indexes {@code i} and {@code j} ({@link #indexOf}). */
+  void unionAt(int i, int j) {
+    int ra = rootIndex(i);
+    int rb = rootIndex(j);
     if (ra != rb) {
       if (ids[ra] < ids[rb]) {
         parents[rb] = ra;
@@ -49,7 +54,11 @@ final class LongUnionFind {
 
   /** Ors {@code bits} into the marks of {@code x}, adding it as a singleton if unseen. */
   void mark(long x, int bits) {
-    int i = indexOf(x);
+    markAt(indexOf(x), bits);
+  }
+
+  /** Ors {@code bits} into the marks of the node at index {@code i} ({@link #indexOf}). */
+  void markAt(int i, int bits) {
     if (marks == null) {
       marks = new int[ids.length];
     }
@@ -84,7 +93,8 @@ final class LongUnionFind {
     return Arrays.copyOf(ids, size);
   }
 
-  private int indexOf(long id) {
+  /** The index of {@code id}, adding it as a singleton if unseen. */
+  int indexOf(long id) {
     long seen = index.putIfAbsent(id, size);
     if (seen != LongLongMap.ABSENT) {
       return (int) seen;

@@ -40,6 +40,9 @@ public final class SharedSpark extends JavaDataFrameSuiteBase {
         .set("spark.default.parallelism", "2")
         .set("spark.sql.session.timeZone", "UTC")
         .set("spark.sql.caseSensitive", "true")
+        // Generated code that does not compile fails the test, instead of running interpreted with a line in the
+        // log (a non-public class called through Invoke did so once).
+        .set("spark.sql.codegen.fallback", "false")
         .set("spark.databricks.delta.snapshotPartitions", "2")
         .set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
