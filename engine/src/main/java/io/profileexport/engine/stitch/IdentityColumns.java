@@ -151,7 +151,8 @@ public final class IdentityColumns {
           @Override
           public InternalRow next() {
             InternalRow row = rows.next();
-            return joined.apply(row, identities(row, scratch));
+            scan(row, scratch);
+            return joined.apply(row, columns(scratch));
           }
         };
       }
@@ -162,9 +163,10 @@ public final class IdentityColumns {
         public boolean hasNext() {
           while (kept == null && rows.hasNext()) {
             InternalRow row = rows.next();
-            InternalRow added = identities(row, scratch);
+            scan(row, scratch);
+            // The columns are made only for the rows kept: most rows of a filtered export are not.
             if (scratch.takesPart && filter.keeps(scratch.smallestId)) {
-              kept = joined.apply(row, added);
+              kept = joined.apply(row, columns(scratch));
             }
           }
           return kept != null;
@@ -183,10 +185,10 @@ public final class IdentityColumns {
     }
 
     /**
-     * The identity columns of a row; leaves whether it takes part and its smallest id in {@code seen.takesPart} and
-     * {@code seen.smallestId}.
+     * Reads a row's identities into {@code seen} and counts the row: its distinct sorted ids, its primary, its skip
+     * reason, whether it takes part and its smallest id ({@code seen.takesPart}, {@code seen.smallestId}).
      */
-    private InternalRow identities(InternalRow row, RowIdentities seen) {
+    private void scan(InternalRow row, RowIdentities seen) {
       seen.clear();
       if (mapIdx >= 0 && !row.isNullAt(mapIdx)) {
         MapData map = row.getMap(mapIdx);
@@ -215,22 +217,20 @@ public final class IdentityColumns {
         }
       }
       int count = seen.size();
-      Object[] identities = new Object[count];
-      long[] ids = new long[count];
+      long[] ids = seen.ids(count);
       int marked = 0;
       int primaryAt = -1;
       for (int n = 0; n < count; n++) {
-        identities[n] = new GenericInternalRow(new Object[] {seen.nsKeys[n], seen.idTexts[n]});
         ids[n] = hash.of(seen.nsKeys[n], seen.idTexts[n]);
         if (seen.primary[n]) {
           marked++;
           primaryAt = n;
         }
       }
-      java.util.Arrays.sort(ids);
+      java.util.Arrays.sort(ids, 0, count);
       seen.smallestId = count == 0 ? Long.MIN_VALUE : ids[0];
       int distinct = 0;
-      for (int i = 0; i < ids.length; i++) {
+      for (int i = 0; i < count; i++) {
         if (i == 0 || ids[i] != ids[i - 1]) {
           ids[distinct++] = ids[i];
         }
@@ -247,6 +247,9 @@ public final class IdentityColumns {
         }
       }
       seen.takesPart = skip == null;
+      seen.distinctIds = distinct;
+      seen.primaryAt = primaryAt;
+      seen.skip = skip;
       if (counters != null) {
         counters.read().add(1);
         if (skip == NO_PRIMARY_TEXT) {
@@ -255,11 +258,21 @@ public final class IdentityColumns {
           counters.multiplePrimaries().add(1);
         }
       }
+    }
+
+    /** The identity columns of the row {@link #scan} read last into {@code seen}. */
+    private static InternalRow columns(RowIdentities seen) {
+      int count = seen.size();
+      Object[] identities = new Object[count];
+      for (int n = 0; n < count; n++) {
+        identities[n] = new GenericInternalRow(new Object[] {seen.nsKeys[n], seen.idTexts[n]});
+      }
+      int primaryAt = seen.primaryAt;
       return new GenericInternalRow(new Object[] {new GenericArrayData(identities),
           org.apache.spark.sql.catalyst.expressions.UnsafeArrayData.fromPrimitiveArray(
-              java.util.Arrays.copyOf(ids, distinct)),
+              java.util.Arrays.copyOf(seen.ids, seen.distinctIds)),
           primaryAt < 0 ? null : new GenericInternalRow(new Object[] {seen.nsKeys[primaryAt], seen.idTexts[primaryAt]}),
-          primaryAt < 0 ? null : seen.spellings[primaryAt], skip});
+          primaryAt < 0 ? null : seen.spellings[primaryAt], seen.skip});
     }
   }
 
@@ -282,6 +295,12 @@ public final class IdentityColumns {
     /** Whether the last row takes part (exactly one primary identity), and the smallest hash id of its identities. */
     boolean takesPart;
     long smallestId;
+    /** The last row's distinct hash ids, sorted (the first {@link #distinctIds}), its primary's index or -1, and its
+     * skip reason or null. */
+    private long[] ids = new long[4];
+    private int distinctIds;
+    private int primaryAt;
+    private UTF8String skip;
 
     RowIdentities(Set<String> blocked) {
       this.blocked = blocked;
@@ -296,6 +315,14 @@ public final class IdentityColumns {
 
     int size() {
       return size;
+    }
+
+    /** The ids buffer, with room for {@code count}. */
+    long[] ids(int count) {
+      if (ids.length < count) {
+        ids = new long[Math.max(count, ids.length * 2)];
+      }
+      return ids;
     }
 
     boolean isPrimary(int n) {
