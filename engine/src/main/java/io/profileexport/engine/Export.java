@@ -25,6 +25,7 @@ import io.profileexport.engine.settings.LakeSettings;
 import io.profileexport.engine.stitch.IdentityColumns;
 import io.profileexport.engine.stitch.IdentityGraph;
 import io.profileexport.engine.stitch.IdentityIds;
+import io.profileexport.engine.stitch.LinkMembers;
 import io.profileexport.engine.stitch.PrimaryIdentityStitching;
 import io.profileexport.engine.write.BatchPublisher;
 import java.time.Clock;
@@ -187,20 +188,17 @@ public final class Export {
       String name = run.jobId() + "-" + run.epoch();
       stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
       // The graph is read from the identities alone, in one narrow read of the records (uncounted: the wide pass
-      // counts them) and of the events (counted there). Records also carry whether they meet the filters' fragment
-      // condition, so that stitching can leave out the profiles the filters would drop before they are merged.
-      Dataset<Row> events0 = identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion()));
-      Dataset<Row> events = takingPart(withIdentities(events0, blocked, stitching.eventCounters));
+      // counts them) and of the events (counted there; not again when identity hashes collide and the graph is
+      // read a second time). Records also carry whether they meet the filters' fragment condition, so that
+      // stitching can leave out the profiles the filters would drop before they are merged.
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
-      Dataset<Row> recordLinks = takingPart(withIdentities(identityMapOnly(loaded, fragment
-          .map(c -> c.as(IdentityGraph.CANDIDATE))), blocked, null));
-      java.util.function.Function<Dataset<Row>, Dataset<Row>> withRecords = eventRows -> linkColumns(recordLinks,
-          true, fragment.isPresent()).union(linkColumns(eventRows, false, fragment.isPresent()));
-      Dataset<Row> linkMembers = withRecords.apply(events);
-      // Read again only when identity hashes collide; then without counting the events a second time.
-      Dataset<Row> linkMembersAgain = withRecords.apply(takingPart(withIdentities(events0, blocked, null)));
+      LinkMembers members = LinkMembers.asRead(List.of(
+          new LinkMembers.Source(identityMapOnly(loaded, fragment.map(c -> c.as(IdentityGraph.CANDIDATE))), true,
+              null),
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion())), false,
+              stitching.eventCounters)), blocked, fragment.isPresent());
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
-      IdentityGraph.Stitched stitched = IdentityGraph.stitch(linkMembers, linkMembersAgain,
+      IdentityGraph.Stitched stitched = IdentityGraph.stitch(members,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),
           plan.settings().get(LakeSettings.MAX_STITCH_ITERATIONS),
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
@@ -228,21 +226,6 @@ public final class Export {
       columns.add(col(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP));
     }
     extra.ifPresent(columns::add);
-    return rows.select(columns.toArray(new Column[0]));
-  }
-
-  /**
-   * The columns stitching reads of a link member ({@link IdentityGraph#stitch}), alike for records and events; with
-   * a fragment condition, whether the row is a record and meets it, so that stitching can leave profiles out (and
-   * count them all from the records' marks, as the merge then sees only some).
-   */
-  private static Dataset<Row> linkColumns(Dataset<Row> rows, boolean records, boolean candidates) {
-    List<Column> columns = new java.util.ArrayList<>(List.of(col(SystemColumns.IDENTITIES), col(SystemColumns.IDS),
-        col(SystemColumns.PRIMARY)));
-    if (candidates) {
-      columns.add(lit(records).as(IdentityGraph.RECORD));
-      columns.add(records ? col(IdentityGraph.CANDIDATE) : lit(false).as(IdentityGraph.CANDIDATE));
-    }
     return rows.select(columns.toArray(new Column[0]));
   }
 

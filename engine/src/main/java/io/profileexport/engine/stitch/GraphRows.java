@@ -82,87 +82,183 @@ final class GraphRows implements Serializable {
 
   /** The rows of a partition of members (in {@link #columns}); the out row is reused, as Spark copies each one. */
   Iterator<InternalRow> emitted(Iterator<InternalRow> members) {
-    GenericInternalRow out = new GenericInternalRow(5);
-    return new Iterator<>() {
-      private ArrayData identities;
-      private int identity;  // next identity to emit, while < identityCount
-      private int identityCount;
-      private long[] rowIds = new long[0];
-      private int i;
-      private int j;
-      private long mark = -1;  // the pending mark's bits, or -1
-      private long primaryId;
-
+    return new Emitter() {
       @Override
-      public boolean hasNext() {
-        while (identity >= identityCount && j >= rowIds.length && mark < 0) {
-          if (!members.hasNext()) {
-            return false;
-          }
-          start(members.next());
+      boolean load() {
+        if (!members.hasNext()) {
+          return false;
         }
-        return true;
-      }
-
-      private void start(InternalRow member) {
-        identities = member.getArray(0);
-        identity = 0;
-        identityCount = ids == null ? identities.numElements() : 0;
-        rowIds = ids == null ? member.getArray(1).toLongArray() : ids.sortedIds(identities);
-        i = 0;
-        j = 1;
+        InternalRow member = members.next();
+        ArrayData identities = member.getArray(0);
+        int n = identities.numElements();
+        reserve(n);
+        for (int i = 0; i < n; i++) {
+          // Texts referenced, not copied: the member's buffer holds until the next member is read.
+          InternalRow pair = identities.getStruct(i, 2);
+          nsKeys[i] = pair.getUTF8String(0);
+          idTexts[i] = pair.getUTF8String(1);
+        }
+        identityCount = ids == null ? n : 0;
+        if (ids == null) {
+          for (int i = 0; i < n; i++) {
+            hashes[i] = hash.of(nsKeys[i], idTexts[i]);
+          }
+          rowIds = member.getArray(1).toLongArray();
+        } else {
+          rowIds = ids.sortedIds(nsKeys, idTexts, n);
+        }
+        rowIdCount = rowIds.length;
         if (records && member.getBoolean(3)) {
           InternalRow primary = member.getStruct(2, 2);
           primaryId = idOf(primary.getUTF8String(0), primary.getUTF8String(1));
           boolean candidate = candidates && !member.isNullAt(4) && member.getBoolean(4);
           mark = IdentityGraph.RECORD_MARK | (candidate ? IdentityGraph.CANDIDATE_MARK : 0);
         }
-      }
-
-      private long idOf(UTF8String nsKey, UTF8String id) {
-        return ids == null ? hash.of(nsKey, id) : ids.idOf(nsKey, id);
-      }
-
-      @Override
-      public InternalRow next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        if (identity < identityCount) {
-          // Texts referenced, not copied: the member's buffer holds until the next member is read.
-          InternalRow pair = identities.getStruct(identity++, 2);
-          long h = hash.of(pair.getUTF8String(0), pair.getUTF8String(1));
-          out.update(0, h);
-          // The primary's row carries the mark: keyed by the same hash, the scan ors it in alike.
-          boolean marks = mark >= 0 && h == primaryId;
-          out.update(1, marks ? mark : 0L);
-          if (marks) {
-            mark = -1;
-          }
-          out.update(2, IDENTITY);
-          out.update(3, pair.getUTF8String(0));
-          out.update(4, pair.getUTF8String(1));
-        } else if (j < rowIds.length) {
-          out.update(0, rowIds[i]);
-          out.update(1, rowIds[j]);
-          out.update(2, ConnectedComponents.LINK);
-          out.update(3, null);
-          out.update(4, null);
-          if (++j == rowIds.length) {
-            i++;
-            j = i + 1;
-          }
-        } else {
-          out.update(0, primaryId);
-          out.update(1, primaryId);
-          out.update(2, (int) mark);
-          out.update(3, null);
-          out.update(4, null);
-          mark = -1;
-        }
-        return out;
+        return true;
       }
     };
+  }
+
+  /**
+   * As {@link #emitted(Iterator)}, from rows as read, whose identities {@code reader} reads itself (it counts them):
+   * rows that do not take part emit nothing. The identities go straight from the read map to the emitted rows,
+   * without identity columns made, copied into Spark's row format and read back.
+   *
+   * @param record whether the rows are records, which mark their primary identity
+   * @param candidateIdx the index of the rows' {@link IdentityGraph#CANDIDATE} flag, or -1
+   */
+  Iterator<InternalRow> emitted(Iterator<InternalRow> rows, IdentityColumns.Reader reader, boolean record,
+      int candidateIdx) {
+    IdentityColumns.RowIdentities seen = reader.scratch();
+    return new Emitter() {
+      @Override
+      boolean load() {
+        InternalRow row;
+        do {
+          if (!rows.hasNext()) {
+            return false;
+          }
+          row = rows.next();
+          reader.scan(row, seen);
+        } while (!seen.takesPart);
+        int n = seen.size();
+        reserve(n);
+        for (int i = 0; i < n; i++) {
+          nsKeys[i] = seen.nsKey(i);
+          idTexts[i] = seen.idText(i);
+        }
+        identityCount = ids == null ? n : 0;
+        if (ids == null) {
+          for (int i = 0; i < n; i++) {
+            hashes[i] = seen.hashOf(i);
+          }
+          rowIds = seen.sortedIds();
+          rowIdCount = seen.distinctIds();
+        } else {
+          rowIds = ids.sortedIds(nsKeys, idTexts, n);
+          rowIdCount = rowIds.length;
+        }
+        if (records && record) {
+          int p = seen.primaryAt();
+          primaryId = ids == null ? seen.hashOf(p) : ids.idOf(nsKeys[p], idTexts[p]);
+          boolean candidate = candidates && candidateIdx >= 0 && !row.isNullAt(candidateIdx)
+              && row.getBoolean(candidateIdx);
+          mark = IdentityGraph.RECORD_MARK | (candidate ? IdentityGraph.CANDIDATE_MARK : 0);
+        }
+        return true;
+      }
+    };
+  }
+
+  /**
+   * The rows one member yields, member after member ({@link #load} puts the next one in the fields): its identities
+   * with their hashes (the primary's carrying the record's mark), its pairs, then its mark if still pending.
+   */
+  private abstract class Emitter implements Iterator<InternalRow> {
+    private final GenericInternalRow out = new GenericInternalRow(5);
+    UTF8String[] nsKeys = new UTF8String[4];
+    UTF8String[] idTexts = new UTF8String[4];
+    long[] hashes = new long[4];
+    /** Identity rows to emit, while {@link #identity} is below it. */
+    int identityCount;
+    private int identity;
+    /** The member's distinct ids, sorted: the first {@link #rowIdCount}. */
+    long[] rowIds = new long[0];
+    int rowIdCount;
+    private int i;
+    private int j = 1;
+    /** The pending mark's bits, or -1. */
+    long mark = -1;
+    long primaryId;
+
+    /** Loads the next member into the fields; false when there is none. */
+    abstract boolean load();
+
+    void reserve(int n) {
+      if (nsKeys.length < n) {
+        nsKeys = new UTF8String[n];
+        idTexts = new UTF8String[n];
+        hashes = new long[n];
+      }
+    }
+
+    long idOf(UTF8String nsKey, UTF8String id) {
+      return ids == null ? hash.of(nsKey, id) : ids.idOf(nsKey, id);
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (identity >= identityCount && j >= rowIdCount && mark < 0) {
+        identity = 0;
+        identityCount = 0;
+        i = 0;
+        j = 1;
+        if (!load()) {
+          rowIdCount = 0;
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      if (identity < identityCount) {
+        long h = hashes[identity];
+        out.update(0, h);
+        // The primary's row carries the mark: keyed by the same hash, the scan ors it in alike.
+        boolean marks = mark >= 0 && h == primaryId;
+        out.update(1, marks ? mark : 0L);
+        if (marks) {
+          mark = -1;
+        }
+        out.update(2, IDENTITY);
+        out.update(3, nsKeys[identity]);
+        out.update(4, idTexts[identity]);
+        identity++;
+      } else if (j < rowIdCount) {
+        out.update(0, rowIds[i]);
+        out.update(1, rowIds[j]);
+        out.update(2, ConnectedComponents.LINK);
+        out.update(3, null);
+        out.update(4, null);
+        if (++j == rowIdCount) {
+          i++;
+          j = i + 1;
+        }
+      } else {
+        out.update(0, primaryId);
+        out.update(1, primaryId);
+        out.update(2, (int) mark);
+        out.update(3, null);
+        out.update(4, null);
+        mark = -1;
+      }
+      return out;
+    }
   }
 
   /** Sorts the first {@code count} values and moves the distinct ones to the front; returns how many there are. */

@@ -97,20 +97,27 @@ public final class IdentityColumns {
   public static Dataset<Row> add(Dataset<Row> rows, Set<String> blocked, Counters counters, IdentityIds.Hash hash,
       RowFilter filter) {
     StructType schema = rows.schema();
+    return InternalRowFrames.mapPartitions(rows, schemaOf(schema), reader(schema, blocked, counters, hash, filter)::read);
+  }
+
+  /**
+   * What reads the identities of rows of {@code schema} (from its {@code identityMap}, if any), one row at a time
+   * ({@link Reader#scan}), counting them in {@code counters} (or null).
+   */
+  static Reader reader(StructType schema, Set<String> blocked, Counters counters, IdentityIds.Hash hash,
+      RowFilter filter) {
     int mapIdx = schema.getFieldIndex(XdmMaps.IDENTITY_MAP).isDefined()
         && schema.apply(XdmMaps.IDENTITY_MAP).dataType() instanceof MapType ? schema.fieldIndex(XdmMaps.IDENTITY_MAP)
         : -1;
-    Reader reader;
     if (mapIdx < 0) {
-      reader = new Reader(-1, 0, null, -1, Set.of(), counters, hash, filter);
-    } else {
-      StructType item = (StructType) ((ArrayType) ((MapType) schema.apply(XdmMaps.IDENTITY_MAP).dataType())
-          .valueType()).elementType();
-      reader = new Reader(mapIdx, item.size(), item.apply("id").dataType(), item.getFieldIndex("primary")
-          .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash, filter);
-      reader.idIdx = item.fieldIndex("id");
+      return new Reader(-1, 0, null, -1, Set.of(), counters, hash, filter);
     }
-    return InternalRowFrames.mapPartitions(rows, schemaOf(schema), reader::read);
+    StructType item = (StructType) ((ArrayType) ((MapType) schema.apply(XdmMaps.IDENTITY_MAP).dataType())
+        .valueType()).elementType();
+    Reader reader = new Reader(mapIdx, item.size(), item.apply("id").dataType(), item.getFieldIndex("primary")
+        .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash, filter);
+    reader.idIdx = item.fieldIndex("id");
+    return reader;
   }
 
   /** The per-row computation. */
@@ -136,6 +143,11 @@ public final class IdentityColumns {
       this.primaryIdx = primaryIdx;
       this.blocked = blocked;
       this.counters = counters;
+    }
+
+    /** A row's identities, to be filled by {@link #scan} row after row. */
+    RowIdentities scratch() {
+      return new RowIdentities(blocked);
     }
 
     Iterator<InternalRow> read(Iterator<InternalRow> rows) {
@@ -188,7 +200,7 @@ public final class IdentityColumns {
      * Reads a row's identities into {@code seen} and counts the row: its distinct sorted ids, its primary, its skip
      * reason, whether it takes part and its smallest id ({@code seen.takesPart}, {@code seen.smallestId}).
      */
-    private void scan(InternalRow row, RowIdentities seen) {
+    void scan(InternalRow row, RowIdentities seen) {
       seen.clear();
       if (mapIdx >= 0 && !row.isNullAt(mapIdx)) {
         MapData map = row.getMap(mapIdx);
@@ -220,8 +232,10 @@ public final class IdentityColumns {
       long[] ids = seen.ids(count);
       int marked = 0;
       int primaryAt = -1;
+      long[] hashes = seen.hashes(count);
       for (int n = 0; n < count; n++) {
         ids[n] = hash.of(seen.nsKeys[n], seen.idTexts[n]);
+        hashes[n] = ids[n];
         if (seen.primary[n]) {
           marked++;
           primaryAt = n;
@@ -298,6 +312,7 @@ public final class IdentityColumns {
     /** The last row's distinct hash ids, sorted (the first {@link #distinctIds}), its primary's index or -1, and its
      * skip reason or null. */
     private long[] ids = new long[4];
+    private long[] hashes = new long[4];
     private int distinctIds;
     private int primaryAt;
     private UTF8String skip;
@@ -323,6 +338,43 @@ public final class IdentityColumns {
         ids = new long[Math.max(count, ids.length * 2)];
       }
       return ids;
+    }
+
+    /** The buffer of each identity's hash, in identity order, with room for {@code count}. */
+    long[] hashes(int count) {
+      if (hashes.length < count) {
+        hashes = new long[Math.max(count, hashes.length * 2)];
+      }
+      return hashes;
+    }
+
+    // What the graph pass reads of the last row scanned.
+
+    UTF8String nsKey(int n) {
+      return nsKeys[n];
+    }
+
+    UTF8String idText(int n) {
+      return idTexts[n];
+    }
+
+    /** The hash id of identity {@code n}. */
+    long hashOf(int n) {
+      return hashes[n];
+    }
+
+    /** The distinct hash ids, sorted: the first {@link #distinctIds()} of the array. */
+    long[] sortedIds() {
+      return ids;
+    }
+
+    int distinctIds() {
+      return distinctIds;
+    }
+
+    /** The index of the primary identity, or -1 when the row does not take part. */
+    int primaryAt() {
+      return primaryAt;
     }
 
     boolean isPrimary(int n) {

@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.element_at;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.not;
@@ -22,10 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import io.profileexport.engine.InternalRowFrames;
-import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -138,8 +133,16 @@ public final class IdentityGraph {
    */
   public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, int maxIdentitiesPerGraph,
       int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock) {
-    return stitch(linkMembers, linkMembersAgain, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
-        identitiesPerTask(linkMembers.sparkSession().sparkContext()));
+    return stitch(LinkMembers.withIdentityColumns(linkMembers, linkMembersAgain), maxIdentitiesPerGraph,
+        maxIterations, store, hash, runName, clock);
+  }
+
+  /** As {@link #stitch(Dataset, Dataset, int, int, ConnectedComponents.Materializer, IdentityIds.Hash, String,
+   * Clock)}, from members in either form. */
+  public static Stitched stitch(LinkMembers members, int maxIdentitiesPerGraph, int maxIterations,
+      ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock) {
+    return stitch(members, maxIdentitiesPerGraph, maxIterations, store, hash, runName, clock,
+        identitiesPerTask(members.spark().sparkContext()));
   }
 
   /**
@@ -186,15 +189,22 @@ public final class IdentityGraph {
   public static Stitched stitch(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, int maxIdentitiesPerGraph,
       int maxIterations, ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock,
       long identitiesPerTask) {
+    return stitch(LinkMembers.withIdentityColumns(linkMembers, linkMembersAgain), maxIdentitiesPerGraph,
+        maxIterations, store, hash, runName, clock, identitiesPerTask);
+  }
+
+  static Stitched stitch(LinkMembers members, int maxIdentitiesPerGraph, int maxIterations,
+      ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock,
+      long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(linkMembers, linkMembersAgain, hash, store, runName);
+    Links links = links(members, hash, store, runName);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
     Dataset<Row> edges = links.edges();
-    boolean withMarks = has(linkMembers, RECORD);
+    boolean withMarks = members.records();
     long linkedAt = clock.millis();
     int partitions = tasksFor(ids.distinctIdentities(), identitiesPerTask);
-    boolean pruned = withMarks && has(linkMembers, CANDIDATE);
+    boolean pruned = withMarks && members.candidates();
     Map<String, Long> componentCounts;
     int iterations;
     ComponentLookup lookup = null;
@@ -409,32 +419,36 @@ public final class IdentityGraph {
    */
   public static Links links(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, IdentityIds.Hash hash,
       ConnectedComponents.Materializer store, String runName) {
-    boolean records = has(linkMembers, RECORD);
-    boolean candidates = records && has(linkMembers, CANDIDATE);
-    GraphPass checked = graphPass(linkMembers, GraphRows.checking(hash, records, candidates), store, runName);
+    return links(LinkMembers.withIdentityColumns(linkMembers, linkMembersAgain), hash, store, runName);
+  }
+
+  static Links links(LinkMembers members, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
+      String runName) {
+    boolean records = members.records();
+    boolean candidates = members.candidates();
+    GraphPass checked = graphPass(members, GraphRows.checking(hash, records, candidates), hash, false, store,
+        runName);
     long distinctHashes = checked.counters().distinctHashes().value();
     List<Long> colliding = new ArrayList<>(new java.util.TreeSet<>(checked.counters().collidingHashes().value()));
     if (colliding.isEmpty()) {
       IdentityIds ids = IdentityIds.hashed(hash, distinctHashes);
       return new Links(ids, ids.sortedIds(), checked.edges(), checked.counters().links().value());
     }
-    Dataset<Row> identities = linkMembersAgain.select(explode(col(SystemColumns.IDENTITIES)).as("i"))
-        .select(col("i.nsKey").as("nsKey"), col("i.id").as("id"));
-    IdentityIds ids = IdentityIds.resolved(identities, hash, distinctHashes, colliding);
-    GraphPass resolved = graphPass(linkMembersAgain, GraphRows.resolved(ids, records, candidates), store, runName);
+    IdentityIds ids = IdentityIds.resolved(members.identities(hash), hash, distinctHashes, colliding);
+    GraphPass resolved = graphPass(members, GraphRows.resolved(ids, records, candidates), hash, true, store,
+        runName);
     return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.counters().links().value());
   }
 
   private record GraphPass(Dataset<Row> edges, GraphRows.Counters counters) {}
 
   /** One pass: the rows emitted, shuffled and sorted by key, and scanned into edges as they are written. */
-  private static GraphPass graphPass(Dataset<Row> linkMembers, GraphRows rows,
+  private static GraphPass graphPass(LinkMembers members, GraphRows rows, IdentityIds.Hash hash, boolean again,
       ConnectedComponents.Materializer store, String runName) {
-    org.apache.spark.SparkContext sc = linkMembers.sparkSession().sparkContext();
+    org.apache.spark.SparkContext sc = members.spark().sparkContext();
     GraphRows.Counters counters = new GraphRows.Counters(sc.longAccumulator("stitch-hashes-" + runName),
         sc.collectionAccumulator("stitch-colliding-" + runName), sc.longAccumulator("stitch-links-" + runName));
-    Dataset<Row> emitted = InternalRowFrames.mapPartitions(linkMembers.select(rows.columns().toArray(new Column[0])),
-        GraphRows.EMITTED, rows::emitted);
+    Dataset<Row> emitted = members.emitted(rows, hash, again);
     // One shuffle by key and a sort within partitions on one long (a radix sort), spilling as it must.
     Dataset<Row> sorted = emitted.repartition(col("k")).sortWithinPartitions(col("k"));
     Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(sorted, GraphRows.EDGES,

@@ -110,12 +110,11 @@ public final class IdentityIds implements Serializable {
     return collided.isEmpty() ? hash.of(nsKey, id) : idOf(nsKey.toString(), id.toString());
   }
 
-  /** The sorted distinct ids of an array of {nsKey, id} identities. */
-  long[] sortedIds(org.apache.spark.sql.catalyst.util.ArrayData identities) {
-    long[] out = new long[identities.numElements()];
-    for (int i = 0; i < out.length; i++) {
-      org.apache.spark.sql.catalyst.InternalRow identity = identities.getStruct(i, 2);
-      out[i] = idOf(identity.getUTF8String(0), identity.getUTF8String(1));
+  /** The sorted distinct ids of the first {@code count} identities (namespace keys and ids by index). */
+  long[] sortedIds(UTF8String[] nsKeys, UTF8String[] idTexts, int count) {
+    long[] out = new long[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = idOf(nsKeys[i], idTexts[i]);
     }
     return java.util.Arrays.stream(out).sorted().distinct().toArray();
   }
