@@ -204,9 +204,18 @@ public final class Export {
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
       stitching.metrics = stitched.metrics();
       stitching.release = stitched.release();
-      // The wide read of the records, counted: its identity pass already drops the rows of the profiles the
-      // filters would surely drop, before their wide rows are copied any further.
-      keyed = stitched.keying().keyed(takingPart(stitched.keying().withIdentities(loaded, blocked, input)));
+      // The wide read of the records, counted. Where the lookup tells them apart, the rows of the profiles the
+      // filters would surely drop are left out by a filter on the scan's rows, before any projection copies them.
+      IdentityGraph.Keying keying = stitched.keying();
+      Optional<java.util.function.Function<Column, Column>> kept = plan.profileUnion().getFieldIndex(
+          io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()
+          && plan.profileUnion().apply(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).dataType()
+              instanceof org.apache.spark.sql.types.MapType mapType
+          ? keying.keptRows(blocked, input, mapType) : Optional.empty();
+      Dataset<Row> withIdentities = kept.isPresent()
+          ? keying.withIdentitiesOfKept(inputs.read(plan.profileDatasets(), plan.profileUnion(), kept.get()), blocked)
+          : keying.withIdentities(loaded, blocked, input);
+      keyed = keying.keyed(takingPart(withIdentities));
     } else {
       keyed = PrimaryIdentityStitching.keyed(takingPart(withIdentities(loaded, blocked, input)));
     }

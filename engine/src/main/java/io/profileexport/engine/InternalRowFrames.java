@@ -40,6 +40,19 @@ public final class InternalRowFrames {
    */
   public static Column invoke(Serializable target, String method, DataType type, boolean returnNullable,
       Column... arguments) {
+    return invoke(target, method, type, returnNullable, /* nullGivesNull */ true, /* deterministic */ true,
+        arguments);
+  }
+
+  /**
+   * As {@link #invoke(Serializable, String, DataType, boolean, Column...)}.
+   *
+   * @param nullGivesNull whether a null argument makes the column null without a call; else the method gets it
+   * @param deterministic false for a method with side effects (counters), which Spark must then call once per row
+   *     where it is placed: not moved, not copied into other operators
+   */
+  public static Column invoke(Serializable target, String method, DataType type, boolean returnNullable,
+      boolean nullGivesNull, boolean deterministic, Column... arguments) {
     // The generated code names the class: were it not public, the stage would not compile and Spark would run it
     // interpreted, with only a line in the log to say so.
     if (!java.lang.reflect.Modifier.isPublic(target.getClass().getModifiers())) {
@@ -49,7 +62,7 @@ public final class InternalRowFrames {
     return new Column(new Invoke(literal, method, type,
         JavaConverters.asScalaBuffer(Arrays.stream(arguments).map(Column::expr).toList()).toSeq(),
         JavaConverters.asScalaBuffer(java.util.List.<AbstractDataType>of()).toSeq(),
-        /* propagateNull */ true, returnNullable, /* isDeterministic */ true));
+        nullGivesNull, returnNullable, deterministic));
   }
 
   /** The frame of the rows {@code function} makes of each partition of {@code in}, whose schema is {@code out}. */

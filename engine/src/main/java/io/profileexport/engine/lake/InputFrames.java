@@ -49,12 +49,24 @@ public final class InputFrames {
   }
 
   public Dataset<Row> read(List<DatasetRecord> datasets, StructType union) {
+    return read(datasets, union, null);
+  }
+
+  /**
+   * As {@link #read(List, StructType)}, only the records for which {@code keep} of their {@code identityMap}
+   * (brought to the union's type) holds: a filter on the rows as the scan hands them over, before the projection to
+   * the union copies them, so that the rows left out are never copied.
+   *
+   * @param keep the condition on the identity map column, or null for every record
+   */
+  public Dataset<Row> read(List<DatasetRecord> datasets, StructType union,
+      java.util.function.Function<Column, Column> keep) {
     List<Dataset<Row>> parts = new ArrayList<>();
     for (DatasetRecord dataset : datasets) {
       if (dataset.isExternal()) {
-        parts.add(external(dataset, union));
+        parts.add(external(dataset, union, keep));
       } else {
-        parts.addAll(batches(dataset, union));
+        parts.addAll(batches(dataset, union, keep));
       }
     }
     if (parts.isEmpty()) {
@@ -91,7 +103,8 @@ public final class InputFrames {
     return java.util.Optional.empty();
   }
 
-  private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union) {
+  private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union,
+      java.util.function.Function<Column, Column> keep) {
     Map<StructType, List<BatchRecord>> bySchema = new LinkedHashMap<>();
     for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {
       bySchema.computeIfAbsent(batch.sparkSchema(), s -> new ArrayList<>()).add(batch);
@@ -109,7 +122,7 @@ public final class InputFrames {
       if (files.isEmpty()) {
         continue;
       }
-      Dataset<Row> raw = spark.read().schema(schema).parquet(files.toArray(new String[0]))
+      Dataset<Row> raw = kept(spark.read().schema(schema).parquet(files.toArray(new String[0])), union, keep)
           .withColumn(FILE_PATH, col("_metadata.file_path"));
       BatchFiles batchFiles = new BatchFiles(completed);
       Column batchId = batchFiles.batchId(col(FILE_PATH));
@@ -122,16 +135,31 @@ public final class InputFrames {
     return out;
   }
 
-  private Dataset<Row> external(DatasetRecord dataset, StructType union) {
+  private Dataset<Row> external(DatasetRecord dataset, StructType union,
+      java.util.function.Function<Column, Column> keep) {
     StructType recorded = dataset.sparkSchema().orElseThrow(() -> ExportErrors.jobFailed(
         FailureCode.INPUT_UNREADABLE, "dataset " + dataset.id() + " has no recorded schema", null));
-    Dataset<Row> raw = "json".equals(dataset.format())
+    Dataset<Row> raw = kept("json".equals(dataset.format())
         ? spark.read().schema(recorded).option("mode", "FAILFAST").json(dataset.location())
-        : spark.read().parquet(dataset.location());
+        : spark.read().parquet(dataset.location()), union, keep);
     String column = dataset.ingestTimeColumn();
     Column ingest = DataTimestamps.epochMillis(raw.col(Conformance.quote(column)),
         raw.schema().apply(column).dataType());
     return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest);
+  }
+
+  /** {@code raw} filtered by {@code keep} of its identity map brought to the union's type (null when absent). */
+  private static Dataset<Row> kept(Dataset<Row> raw, StructType union,
+      java.util.function.Function<Column, Column> keep) {
+    if (keep == null) {
+      return raw;
+    }
+    String name = io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP;
+    org.apache.spark.sql.types.DataType type = union.apply(name).dataType();
+    Column identityMap = raw.schema().getFieldIndex(name).isDefined()
+        ? Conformance.conform(raw.col(Conformance.quote(name)), raw.schema().apply(name).dataType(), type)
+        : lit(null).cast(type);
+    return raw.filter(keep.apply(identityMap));
   }
 
   private static Dataset<Row> withSystemColumns(Dataset<Row> raw, StructType union, Column datasetId,

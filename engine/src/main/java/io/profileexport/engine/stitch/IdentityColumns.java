@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.SparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -118,6 +119,50 @@ public final class IdentityColumns {
         .isDefined() ? item.fieldIndex("primary") : -1, Set.copyOf(blocked), counters, hash, filter);
     reader.idIdx = item.fieldIndex("id");
     return reader;
+  }
+
+  /**
+   * The condition on a row's {@code identityMap} (a column of {@code identityMapType}) that it takes part and
+   * {@code filter} keeps it, counting every row in {@code counters}: a filter Spark evaluates on the rows as the scan
+   * hands them over, before any projection copies them, so that the rows left out are never copied at all. The
+   * rows it keeps then get their identity columns from {@link #add} without counters.
+   */
+  public static Column keeps(Column identityMap, DataType identityMapType, Set<String> blocked, Counters counters,
+      IdentityIds.Hash hash, RowFilter filter) {
+    StructType schema = new StructType().add(XdmMaps.IDENTITY_MAP, identityMapType);
+    RowKeeper keeper = new RowKeeper(reader(schema, blocked, counters, hash, null), filter);
+    // Not deterministic: it counts, so Spark must call it once per row, where it is placed.
+    return InternalRowFrames.invoke(keeper, "keeps", DataTypes.BooleanType, /* returnNullable */ false,
+        /* nullGivesNull */ false, /* deterministic */ false, identityMap);
+  }
+
+  /** {@link #keeps}'s per-row call, from the scan's generated code. */
+  public static final class RowKeeper implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final Reader reader;
+    private final RowFilter filter;
+    /** Per thread: each task has its own copy anyway, but a shared one must not mix two rows. */
+    private transient ThreadLocal<RowIdentities> seen;
+    private transient ThreadLocal<GenericInternalRow> row;
+
+    RowKeeper(Reader reader, RowFilter filter) {
+      this.reader = reader;
+      this.filter = filter;
+    }
+
+    /** Whether the row whose identity map is {@code identityMap} (or null) takes part and is kept; counts it. */
+    public boolean keeps(MapData identityMap) {
+      if (seen == null) {
+        seen = ThreadLocal.withInitial(reader::scratch);
+        row = ThreadLocal.withInitial(() -> new GenericInternalRow(1));
+      }
+      GenericInternalRow one = row.get();
+      one.update(0, identityMap);
+      RowIdentities identities = seen.get();
+      reader.scan(one, identities);
+      one.update(0, null);
+      return identities.takesPart && filter.keeps(identities.smallestId);
+    }
   }
 
   /** The per-row computation. */

@@ -102,6 +102,24 @@ public final class IdentityGraph {
       return IdentityColumns.add(rows, blocked, counters, hash, rowFilter().orElse(null));
     }
 
+    /**
+     * The condition on a record's {@code identityMap} (a column of {@code identityMapType}) under which the wide read
+     * keeps it, counting every record in {@code counters}: what {@link #withIdentities} would keep, decided before
+     * the rows are copied out of the scan ({@link IdentityColumns#keeps}). Rows read with it get their identity
+     * columns from {@link #withIdentitiesOfKept}. Empty where {@link #rowFilter} is: then {@link #withIdentities}
+     * counts, and {@link #keyed} leaves rows out.
+     */
+    public Optional<java.util.function.Function<Column, Column>> keptRows(java.util.Set<String> blocked,
+        IdentityColumns.Counters counters, org.apache.spark.sql.types.DataType identityMapType) {
+      return rowFilter().map(filter -> identityMap -> IdentityColumns.keeps(identityMap, identityMapType, blocked,
+          counters, hash, filter));
+    }
+
+    /** {@link #withIdentities} of rows {@link #keptRows} already kept and counted. */
+    public Dataset<Row> withIdentitiesOfKept(Dataset<Row> rows, java.util.Set<String> blocked) {
+      return IdentityColumns.add(rows, blocked, null, hash, null);
+    }
+
     /** Rows with identity columns ({@link IdentityColumns}), taking part, with their profile key. */
     public Dataset<Row> keyed(Dataset<Row> rows) {
       return lookup != null ? looked(rows, idArray, lookup)

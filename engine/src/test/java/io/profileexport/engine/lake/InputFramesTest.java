@@ -62,6 +62,26 @@ class InputFramesTest {
         "c1 " + c + " 2000", "c2 " + c + " 9")), rows);
   }
 
+  @Test
+  void aConditionOnTheIdentityMapKeepsSomeRecordsWithTheirSystemColumns() throws Exception {
+    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
+    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
+        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
+    BatchRecord batch = new BatchIngest(SharedSpark.session(), catalog,
+        java.time.Clock.fixed(Instant.ofEpochMilli(1000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
+            write(dir, "a.json", jsonLines("{'_id':'a1','identityMap':{'ECID':[{'id':'e1'}]}}", "{'_id':'a2'}",
+                "{'_id':'a3','identityMap':{'ECID':[{'id':'e3'}]},'_acp_system_metadata':{'ingestTime':5}}"))
+                .toString()), Optional.empty());
+    DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
+    TreeSet<String> rows = new TreeSet<>();
+    for (Row r : new InputFrames(SharedSpark.session(), catalog).read(List.of(read.dataset()), read.union(),
+            identityMap -> identityMap.isNotNull())
+        .select(col("_id"), col(SystemColumns.BATCH), col(SystemColumns.INGEST_TIME)).collectAsList()) {
+      rows.add(r.getString(0) + " " + r.getString(1) + " " + r.get(2));
+    }
+    assertEquals(new TreeSet<>(List.of("a1 " + batch.id() + " 1000", "a3 " + batch.id() + " 5")), rows);
+  }
+
   /** The dataset record and its recorded schema as the union, for a dataset read alone. */
   private record DatasetRecordsUnion(io.profileexport.engine.model.DatasetRecord dataset,
       org.apache.spark.sql.types.StructType union) {

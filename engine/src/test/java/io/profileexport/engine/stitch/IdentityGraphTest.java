@@ -349,6 +349,22 @@ class IdentityGraphTest {
     assertEquals(9, filtered.read().value());
     assertEquals(all.noPrimary().value(), filtered.noPrimary().value());
     assertEquals(all.multiplePrimaries().value(), filtered.multiplePrimaries().value());
+    // The same, decided by a filter on the rows before the identity pass (as the wide read does on the scan's rows).
+    IdentityColumns.Counters early = IdentityColumns.Counters.register(SharedSpark.session().sparkContext(), "e");
+    var kept = s.keying().keptRows(blocked, early, schema.apply("identityMap").dataType());
+    assertEquals(s.keying().rowFilter().isPresent(), kept.isPresent());
+    if (kept.isPresent()) {
+      Set<String> filteredFirst = new TreeSet<>();
+      Dataset<Row> rows = loaded.filter(kept.get().apply(col("identityMap")));
+      for (Row r : s.keying().keyed(io.profileexport.engine.Export.takingPart(s.keying().withIdentitiesOfKept(rows,
+          blocked))).select(col("_id"), col("__pe_profile")).collectAsList()) {
+        filteredFirst.add(r.getString(0) + "=" + r.getString(1));
+      }
+      assertEquals(keyedAlone, filteredFirst);
+      assertEquals(9, early.read().value());
+      assertEquals(all.noPrimary().value(), early.noPrimary().value());
+      assertEquals(all.multiplePrimaries().value(), early.multiplePrimaries().value());
+    }
     s.release().run();
   }
 
