@@ -47,7 +47,8 @@ public final class InternalRowFrames {
   /**
    * As {@link #invoke(Serializable, String, DataType, boolean, Column...)}.
    *
-   * @param nullGivesNull whether a null argument makes the column null without a call; else the method gets it
+   * @param nullGivesNull whether a null argument makes the column null without a call; else the method gets it,
+   *     except for an argument of a primitive Java type (boolean, long, ...), whose null always gives null
    * @param deterministic false for a method with side effects (counters), which Spark must then call once per row
    *     where it is placed: not moved, not copied into other operators
    */
