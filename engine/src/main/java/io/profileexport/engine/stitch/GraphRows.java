@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -175,7 +175,8 @@ final class GraphRows implements Serializable {
    * with their hashes (the primary's carrying the record's mark), its pairs, then its mark if still pending.
    */
   private abstract class Emitter implements Iterator<InternalRow> {
-    private final GenericInternalRow out = new GenericInternalRow(5);
+    /** Typed fields: no boxing of the longs, for rows made by the tens of millions. */
+    private final SpecificInternalRow out = new SpecificInternalRow(EMITTED);
     UTF8String[] nsKeys = new UTF8String[4];
     UTF8String[] idTexts = new UTF8String[4];
     long[] hashes = new long[4];
@@ -228,33 +229,33 @@ final class GraphRows implements Serializable {
       }
       if (identity < identityCount) {
         long h = hashes[identity];
-        out.update(0, h);
+        out.setLong(0, h);
         // The primary's row carries the mark: keyed by the same hash, the scan ors it in alike.
         boolean marks = mark >= 0 && h == primaryId;
-        out.update(1, marks ? mark : 0L);
+        out.setLong(1, marks ? mark : 0L);
         if (marks) {
           mark = -1;
         }
-        out.update(2, IDENTITY);
+        out.setInt(2, IDENTITY);
         out.update(3, nsKeys[identity]);
         out.update(4, idTexts[identity]);
         identity++;
       } else if (j < rowIdCount) {
-        out.update(0, rowIds[i]);
-        out.update(1, rowIds[j]);
-        out.update(2, ConnectedComponents.LINK);
-        out.update(3, null);
-        out.update(4, null);
+        out.setLong(0, rowIds[i]);
+        out.setLong(1, rowIds[j]);
+        out.setInt(2, ConnectedComponents.LINK);
+        out.setNullAt(3);
+        out.setNullAt(4);
         if (++j == rowIdCount) {
           i++;
           j = i + 1;
         }
       } else {
-        out.update(0, primaryId);
-        out.update(1, primaryId);
-        out.update(2, (int) mark);
-        out.update(3, null);
-        out.update(4, null);
+        out.setLong(0, primaryId);
+        out.setLong(1, primaryId);
+        out.setInt(2, (int) mark);
+        out.setNullAt(3);
+        out.setNullAt(4);
         mark = -1;
       }
       return out;
@@ -280,7 +281,7 @@ final class GraphRows implements Serializable {
    */
   static Iterator<InternalRow> edges(Iterator<InternalRow> sorted, Counters counters) {
     return new Iterator<>() {
-      private final GenericInternalRow out = new GenericInternalRow(3);
+      private final SpecificInternalRow out = new SpecificInternalRow(EDGES);
       private long key;
       private boolean started;
       private long[] others = new long[16];
@@ -386,13 +387,13 @@ final class GraphRows implements Serializable {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        out.update(0, pendingKey);
+        out.setLong(0, pendingKey);
         if (pendingAt < pendingCount) {
-          out.update(1, pending[pendingAt++]);
-          out.update(2, ConnectedComponents.LINK);
+          out.setLong(1, pending[pendingAt++]);
+          out.setInt(2, ConnectedComponents.LINK);
         } else {
-          out.update(1, pendingKey);
-          out.update(2, pendingMarks);
+          out.setLong(1, pendingKey);
+          out.setInt(2, pendingMarks);
           pendingMarks = 0;
         }
         return out;
