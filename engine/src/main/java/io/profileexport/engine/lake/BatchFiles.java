@@ -53,7 +53,7 @@ public final class BatchFiles implements Serializable {
 
   private Resolved resolved(UTF8String path) {
     Resolved seen = last;
-    if (seen != null && (seen.path() == path || seen.path().equals(path))) {
+    if (seen != null && seen.path().equals(path)) {
       return seen;
     }
     UTF8String id = idIn(path);

@@ -29,12 +29,19 @@ import org.apache.spark.sql.types.StructType;
  * its manifest lists (so stray files in a batch folder are never read), brought to the class's union schema, with
  * the dataset id, batch id and ingest time of each record beside it. Batches with the same schema are read in one
  * scan; a record's batch comes from its file's path.
+ *
+ * <p>An instance reads one snapshot of the lake: each dataset's visible batches, and an external dataset's files, as
+ * they were when the instance first read that dataset. An export reads its records twice (for the graph, then whole),
+ * and a batch committed in between must be in both reads or in neither.
  */
 public final class InputFrames {
   private static final String FILE_PATH = "__pe_file";
 
   private final SparkSession spark;
   private final Catalog catalog;
+  /** The snapshot: visible batches by dataset id, and external datasets' frames (with their file listing). */
+  private final Map<String, List<BatchRecord>> visible = new HashMap<>();
+  private final Map<String, Dataset<Row>> externals = new HashMap<>();
 
   public InputFrames(SparkSession spark, Catalog catalog) {
     this.spark = spark;
@@ -88,7 +95,7 @@ public final class InputFrames {
       if (dataset.isExternal()) {
         continue;
       }
-      for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {
+      for (BatchRecord batch : visibleBatches(dataset)) {
         for (BatchRecord.FileEntry file : batch.files()) {
           Path path = new Path(catalog.layout().batch(dataset.id(), batch.id()), file.name());
           try {
@@ -106,7 +113,7 @@ public final class InputFrames {
   private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union,
       java.util.function.Function<Column, Column> keep) {
     Map<StructType, List<BatchRecord>> bySchema = new LinkedHashMap<>();
-    for (BatchRecord batch : catalog.visibleBatches(dataset.id())) {
+    for (BatchRecord batch : visibleBatches(dataset)) {
       bySchema.computeIfAbsent(batch.sparkSchema(), s -> new ArrayList<>()).add(batch);
     }
     List<Dataset<Row>> out = new ArrayList<>();
@@ -139,13 +146,19 @@ public final class InputFrames {
       java.util.function.Function<Column, Column> keep) {
     StructType recorded = dataset.sparkSchema().orElseThrow(() -> ExportErrors.jobFailed(
         FailureCode.INPUT_UNREADABLE, "dataset " + dataset.id() + " has no recorded schema", null));
-    Dataset<Row> raw = kept("json".equals(dataset.format())
+    // The frame is kept, so a second read of the dataset reads the files the first one listed.
+    Dataset<Row> raw = kept(externals.computeIfAbsent(dataset.id(), id -> "json".equals(dataset.format())
         ? spark.read().schema(recorded).option("mode", "FAILFAST").json(dataset.location())
-        : spark.read().parquet(dataset.location()), union, keep);
+        : spark.read().parquet(dataset.location())), union, keep);
     String column = dataset.ingestTimeColumn();
     Column ingest = DataTimestamps.epochMillis(raw.col(Conformance.quote(column)),
         raw.schema().apply(column).dataType());
     return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest);
+  }
+
+  /** The dataset's visible batches in this instance's snapshot. */
+  private List<BatchRecord> visibleBatches(DatasetRecord dataset) {
+    return visible.computeIfAbsent(dataset.id(), catalog::visibleBatches);
   }
 
   /** {@code raw} filtered by {@code keep} of its identity map brought to the union's type (null when absent). */

@@ -141,9 +141,14 @@ public final class IdentityColumns {
     private static final long serialVersionUID = 1L;
     private final Reader reader;
     private final RowFilter filter;
-    /** Per thread: each task has its own copy anyway, but a shared one must not mix two rows. */
-    private transient ThreadLocal<RowIdentities> seen;
-    private transient ThreadLocal<GenericInternalRow> row;
+    /**
+     * Per thread: each task has its own copy anyway, but a shared one must not mix two rows. One holder, so that a
+     * race on the lazy set-up at worst makes two.
+     */
+    private transient ThreadLocal<Scratch> scratch;
+
+    /** A thread's row of one identity map and what the reader makes of it. */
+    private record Scratch(GenericInternalRow row, RowIdentities seen) {}
 
     RowKeeper(Reader reader, RowFilter filter) {
       this.reader = reader;
@@ -152,15 +157,16 @@ public final class IdentityColumns {
 
     /** Whether the row whose identity map is {@code identityMap} (or null) takes part and is kept; counts it. */
     public boolean keeps(MapData identityMap) {
-      if (seen == null) {
-        seen = ThreadLocal.withInitial(reader::scratch);
-        row = ThreadLocal.withInitial(() -> new GenericInternalRow(1));
+      ThreadLocal<Scratch> local = scratch;
+      if (local == null) {
+        local = ThreadLocal.withInitial(() -> new Scratch(new GenericInternalRow(1), reader.scratch()));
+        scratch = local;
       }
-      GenericInternalRow one = row.get();
-      one.update(0, identityMap);
-      RowIdentities identities = seen.get();
-      reader.scan(one, identities);
-      one.update(0, null);
+      Scratch s = local.get();
+      s.row().update(0, identityMap);
+      RowIdentities identities = s.seen();
+      reader.scan(s.row(), identities);
+      s.row().update(0, null);
       return identities.takesPart && filter.keeps(identities.smallestId);
     }
   }
