@@ -193,10 +193,12 @@ public final class Export {
       // stitching can leave out the profiles the filters would drop before they are merged.
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
       LinkMembers members = LinkMembers.asRead(List.of(
-          new LinkMembers.Source(identityMapOnly(loaded, fragment.map(c -> c.as(IdentityGraph.CANDIDATE))), true,
-              null),
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(), plan.eventUnion())), false,
-              stitching.eventCounters)), blocked, fragment.isPresent());
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(),
+              IdentityColumns.linkingOnly(plan.profileUnion())), fragment.map(c -> c.as(IdentityGraph.CANDIDATE))),
+              true, null),
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(),
+              IdentityColumns.linkingOnly(plan.eventUnion()))), false, stitching.eventCounters)),
+          blocked, fragment.isPresent());
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
       IdentityGraph.Stitched stitched = IdentityGraph.stitch(members,
           plan.settings().get(LakeSettings.MAX_IDENTITIES_PER_GRAPH),

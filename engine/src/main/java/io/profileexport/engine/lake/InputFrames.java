@@ -129,7 +129,8 @@ public final class InputFrames {
       if (files.isEmpty()) {
         continue;
       }
-      Dataset<Row> raw = kept(spark.read().schema(schema).parquet(files.toArray(new String[0])), union, keep)
+      Dataset<Row> raw = kept(spark.read().schema(readSchema(schema, union)).parquet(files.toArray(new String[0])),
+          union, keep)
           .withColumn(FILE_PATH, col("_metadata.file_path"));
       BatchFiles batchFiles = new BatchFiles(completed);
       Column batchId = batchFiles.batchId(col(FILE_PATH));
@@ -154,6 +155,44 @@ public final class InputFrames {
     Column ingest = DataTimestamps.epochMillis(raw.col(Conformance.quote(column)),
         raw.schema().apply(column).dataType());
     return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest);
+  }
+
+  /**
+   * The schema a batch is read with: its own, with the items of its {@code identityMap} cut down to the fields the
+   * union's items have, so that a union cut down for linking ({@code IdentityColumns.linkingOnly}) makes Parquet
+   * decode only those. A full union cuts nothing: it has every batch's fields.
+   */
+  static StructType readSchema(StructType batch, StructType union) {
+    String name = io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP;
+    if (!batch.getFieldIndex(name).isDefined() || !union.getFieldIndex(name).isDefined()
+        || !(itemOf(batch.apply(name).dataType()) instanceof StructType item)
+        || !(itemOf(union.apply(name).dataType()) instanceof StructType wanted)) {
+      return batch;
+    }
+    StructType kept = new StructType();
+    for (org.apache.spark.sql.types.StructField f : item.fields()) {
+      if (wanted.getFieldIndex(f.name()).isDefined()) {
+        kept = kept.add(f);
+      }
+    }
+    if (kept.size() == item.size() || kept.size() == 0) {
+      return batch;
+    }
+    org.apache.spark.sql.types.MapType map = (org.apache.spark.sql.types.MapType) batch.apply(name).dataType();
+    org.apache.spark.sql.types.ArrayType items = (org.apache.spark.sql.types.ArrayType) map.valueType();
+    org.apache.spark.sql.types.DataType pruned = DataTypes.createMapType(map.keyType(),
+        DataTypes.createArrayType(kept, items.containsNull()), map.valueContainsNull());
+    StructType out = new StructType();
+    for (org.apache.spark.sql.types.StructField f : batch.fields()) {
+      out = out.add(f.name().equals(name) ? f.copy(f.name(), pruned, f.nullable(), f.metadata()) : f);
+    }
+    return out;
+  }
+
+  /** The item struct of a map of arrays of structs, else null. */
+  private static org.apache.spark.sql.types.DataType itemOf(org.apache.spark.sql.types.DataType type) {
+    return type instanceof org.apache.spark.sql.types.MapType map
+        && map.valueType() instanceof org.apache.spark.sql.types.ArrayType items ? items.elementType() : null;
   }
 
   /** The dataset's visible batches in this instance's snapshot. */

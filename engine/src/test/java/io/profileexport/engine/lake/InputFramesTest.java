@@ -82,6 +82,32 @@ class InputFramesTest {
     assertEquals(new TreeSet<>(List.of("a1 " + batch.id() + " 1000", "a3 " + batch.id() + " 5")), rows);
   }
 
+  @Test
+  void aUnionCutDownForLinkingReadsOnlyTheIdentityItemsFieldsItHas() throws Exception {
+    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
+    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
+        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
+    new BatchIngest(SharedSpark.session(), catalog, java.time.Clock.fixed(Instant.ofEpochMilli(1000),
+        ZoneOffset.UTC)).ingest(PROFILES, List.of(write(dir, "a.json", jsonLines(
+            "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true,'authenticatedState':'ambiguous'}]}}",
+            "{'_id':'a2'}")).toString()), Optional.empty());
+    DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
+    org.apache.spark.sql.types.StructType linking = io.profileexport.engine.stitch.IdentityColumns.linkingOnly(
+        read.union());
+    assertEquals("map<string,array<struct<id:string,primary:boolean>>>",
+        linking.apply("identityMap").dataType().simpleString());
+    org.apache.spark.sql.Dataset<Row> rows = new InputFrames(SharedSpark.session(), catalog)
+        .read(List.of(read.dataset()), linking);
+    assertEquals(linking.apply("identityMap").dataType(), rows.schema().apply("identityMap").dataType());
+    // Parquet is asked for the two fields only.
+    assertEquals(false, rows.queryExecution().executedPlan().toString().contains("authenticatedState"));
+    TreeSet<String> out = new TreeSet<>();
+    for (Row r : rows.select(col("_id"), org.apache.spark.sql.functions.to_json(col("identityMap"))).collectAsList()) {
+      out.add(r.getString(0) + " " + r.getString(1));
+    }
+    assertEquals(new TreeSet<>(List.of("a1 {\"ECID\":[{\"id\":\"e1\",\"primary\":true}]}", "a2 null")), out);
+  }
+
   /** The dataset record and its recorded schema as the union, for a dataset read alone. */
   private record DatasetRecordsUnion(io.profileexport.engine.model.DatasetRecord dataset,
       org.apache.spark.sql.types.StructType union) {
