@@ -163,36 +163,10 @@ public final class InputFrames {
    * decode only those. A full union cuts nothing: it has every batch's fields.
    */
   static StructType readSchema(StructType batch, StructType union) {
-    String name = io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP;
-    if (!batch.getFieldIndex(name).isDefined() || !union.getFieldIndex(name).isDefined()
-        || !(itemOf(batch.apply(name).dataType()) instanceof StructType item)
-        || !(itemOf(union.apply(name).dataType()) instanceof StructType wanted)) {
-      return batch;
-    }
-    StructType kept = new StructType();
-    for (org.apache.spark.sql.types.StructField f : item.fields()) {
-      if (wanted.getFieldIndex(f.name()).isDefined()) {
-        kept = kept.add(f);
-      }
-    }
-    if (kept.size() == item.size() || kept.size() == 0) {
-      return batch;
-    }
-    org.apache.spark.sql.types.MapType map = (org.apache.spark.sql.types.MapType) batch.apply(name).dataType();
-    org.apache.spark.sql.types.ArrayType items = (org.apache.spark.sql.types.ArrayType) map.valueType();
-    org.apache.spark.sql.types.DataType pruned = DataTypes.createMapType(map.keyType(),
-        DataTypes.createArrayType(kept, items.containsNull()), map.valueContainsNull());
-    StructType out = new StructType();
-    for (org.apache.spark.sql.types.StructField f : batch.fields()) {
-      out = out.add(f.name().equals(name) ? f.copy(f.name(), pruned, f.nullable(), f.metadata()) : f);
-    }
-    return out;
-  }
-
-  /** The item struct of a map of arrays of structs, else null. */
-  private static org.apache.spark.sql.types.DataType itemOf(org.apache.spark.sql.types.DataType type) {
-    return type instanceof org.apache.spark.sql.types.MapType map
-        && map.valueType() instanceof org.apache.spark.sql.types.ArrayType items ? items.elementType() : null;
+    return io.profileexport.engine.merge.XdmMaps.identityItem(union)
+        .map(wanted -> io.profileexport.engine.merge.XdmMaps.withIdentityItems(batch,
+            name -> wanted.getFieldIndex(name).isDefined()))
+        .orElse(batch);
   }
 
   /** The dataset's visible batches in this instance's snapshot. */

@@ -22,6 +22,45 @@ public final class XdmMaps {
   public static final String IDENTITY_MAP = "identityMap";
   public static final String SEGMENT_MEMBERSHIP = "segmentMembership";
 
+  /** The item struct of a schema's {@code identityMap} (a map of arrays of structs), if it has one. */
+  public static Optional<StructType> identityItem(StructType schema) {
+    if (schema.getFieldIndex(IDENTITY_MAP).isDefined()
+        && schema.apply(IDENTITY_MAP).dataType() instanceof MapType map
+        && map.valueType() instanceof ArrayType items && items.elementType() instanceof StructType item) {
+      return Optional.of(item);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * {@code schema} with the items of its {@code identityMap} cut down to the fields {@code keep} accepts, in their
+   * order; {@code schema} itself when it has no such map, or when that would keep all fields or none.
+   */
+  public static StructType withIdentityItems(StructType schema, java.util.function.Predicate<String> keep) {
+    Optional<StructType> item = identityItem(schema);
+    if (item.isEmpty()) {
+      return schema;
+    }
+    StructType kept = new StructType();
+    for (StructField f : item.get().fields()) {
+      if (keep.test(f.name())) {
+        kept = kept.add(f);
+      }
+    }
+    if (kept.size() == 0 || kept.size() == item.get().size()) {
+      return schema;
+    }
+    MapType map = (MapType) schema.apply(IDENTITY_MAP).dataType();
+    ArrayType items = (ArrayType) map.valueType();
+    MapType cut = DataTypes.createMapType(map.keyType(), DataTypes.createArrayType(kept, items.containsNull()),
+        map.valueContainsNull());
+    StructType out = new StructType();
+    for (StructField f : schema.fields()) {
+      out = out.add(f.name().equals(IDENTITY_MAP) ? f.copy(f.name(), cut, f.nullable(), f.metadata()) : f);
+    }
+    return out;
+  }
+
   /** Used when no record of a source shows an item, so the map still has a usable type. */
   public static final StructType DEFAULT_IDENTITY_ITEM = new StructType()
       .add("authenticatedState", DataTypes.StringType)

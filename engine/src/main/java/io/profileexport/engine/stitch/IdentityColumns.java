@@ -76,27 +76,8 @@ public final class IdentityColumns {
    * identity map's read. Any other schema is returned as it is.
    */
   public static StructType linkingOnly(StructType union) {
-    if (!union.getFieldIndex(XdmMaps.IDENTITY_MAP).isDefined()
-        || !(union.apply(XdmMaps.IDENTITY_MAP).dataType() instanceof MapType map)
-        || !(map.valueType() instanceof ArrayType items) || !(items.elementType() instanceof StructType item)) {
-      return union;
-    }
-    StructType kept = new StructType();
-    for (org.apache.spark.sql.types.StructField f : item.fields()) {
-      if (f.name().equals("id") || f.name().equals("primary")) {
-        kept = kept.add(f);
-      }
-    }
-    if (kept.getFieldIndex("id").isEmpty()) {
-      return union;
-    }
-    MapType pruned = DataTypes.createMapType(map.keyType(),
-        DataTypes.createArrayType(kept, items.containsNull()), map.valueContainsNull());
-    StructType out = new StructType();
-    for (org.apache.spark.sql.types.StructField f : union.fields()) {
-      out = out.add(f.name().equals(XdmMaps.IDENTITY_MAP) ? f.copy(f.name(), pruned, f.nullable(), f.metadata()) : f);
-    }
-    return out;
+    boolean hasId = XdmMaps.identityItem(union).map(item -> item.getFieldIndex("id").isDefined()).orElse(false);
+    return hasId ? XdmMaps.withIdentityItems(union, name -> name.equals("id") || name.equals("primary")) : union;
   }
 
   /** {@code schema} with {@link SystemColumns#IDENTITIES}, {@link SystemColumns#PRIMARY},
