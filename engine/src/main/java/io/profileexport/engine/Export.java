@@ -209,11 +209,8 @@ public final class Export {
       // The wide read of the records, counted. Where the lookup tells them apart, the rows of the profiles the
       // filters would surely drop are left out by a filter on the scan's rows, before any projection copies them.
       IdentityGraph.Keying keying = stitched.keying();
-      Optional<java.util.function.Function<Column, Column>> kept = plan.profileUnion().getFieldIndex(
-          io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()
-          && plan.profileUnion().apply(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).dataType()
-              instanceof org.apache.spark.sql.types.MapType mapType
-          ? keying.keptRows(blocked, input, mapType) : Optional.empty();
+      Optional<java.util.function.Function<Column, Column>> kept = keying.keptRows(blocked, input,
+          plan.profileUnion());
       Dataset<Row> withIdentities = kept.isPresent()
           ? keying.withIdentitiesOfKept(inputs.read(plan.profileDatasets(), plan.profileUnion(), kept.get()), blocked)
           : keying.withIdentities(loaded, blocked, input);

@@ -103,15 +103,20 @@ public final class IdentityGraph {
     }
 
     /**
-     * The condition on a record's {@code identityMap} (a column of {@code identityMapType}) under which the wide read
+     * The condition on a record's {@code identityMap} (of the type {@code union} gives it) under which the wide read
      * keeps it, counting every record in {@code counters}: what {@link #withIdentities} would keep, decided before
      * the rows are copied out of the scan ({@link IdentityColumns#keeps}). Rows read with it get their identity
-     * columns from {@link #withIdentitiesOfKept}. Empty where {@link #rowFilter} is: then {@link #withIdentities}
-     * counts, and {@link #keyed} leaves rows out.
+     * columns from {@link #withIdentitiesOfKept}. Empty where {@link #rowFilter} is, or when the union has no
+     * identity map: then {@link #withIdentities} counts, and {@link #keyed} leaves rows out.
      */
     public Optional<java.util.function.Function<Column, Column>> keptRows(java.util.Set<String> blocked,
-        IdentityColumns.Counters counters, org.apache.spark.sql.types.DataType identityMapType) {
-      return rowFilter().map(filter -> identityMap -> IdentityColumns.keeps(identityMap, identityMapType, blocked,
+        IdentityColumns.Counters counters, org.apache.spark.sql.types.StructType union) {
+      String name = io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP;
+      if (!union.getFieldIndex(name).isDefined()
+          || !(union.apply(name).dataType() instanceof org.apache.spark.sql.types.MapType mapType)) {
+        return Optional.empty();
+      }
+      return rowFilter().map(filter -> identityMap -> IdentityColumns.keeps(identityMap, mapType, blocked,
           counters, hash, filter));
     }
 

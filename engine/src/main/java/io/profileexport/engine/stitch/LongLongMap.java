@@ -76,15 +76,7 @@ final class LongLongMap {
   void put(long key, long value) {
     int at = slot(key) << 1;
     if (table[at] == ABSENT) {
-      table[at] = key;
-      table[at + 1] = value;
-      size++;
-      if (present != null) {
-        setPresent(key);
-      }
-      if (size * 2 > mask + 1) {
-        grow();
-      }
+      insert(at, key, value);
     } else {
       table[at + 1] = value;
     }
@@ -99,6 +91,12 @@ final class LongLongMap {
     if (table[at] != ABSENT) {
       return table[at + 1];
     }
+    insert(at, key, value);
+    return ABSENT;
+  }
+
+  /** Puts a new key in the empty slot at {@code at}, in the bitmap too, and grows the table when half full. */
+  private void insert(int at, long key, long value) {
     table[at] = key;
     table[at + 1] = value;
     size++;
@@ -108,7 +106,6 @@ final class LongLongMap {
     if (size * 2 > mask + 1) {
       grow();
     }
-    return ABSENT;
   }
 
   /** Every key, in table order. */

@@ -7,15 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.model.BatchRecord;
-import io.profileexport.engine.model.DatasetCreateRequest;
-import io.profileexport.engine.model.Json;
 import io.profileexport.engine.testing.SharedSpark;
 import io.profileexport.engine.testing.TestLakes;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,21 +28,14 @@ class InputFramesTest {
 
   @Test
   void eachRecordCarriesItsDatasetItsBatchAndItsOwnIngestTimeOrItsBatchsCommitTime() throws Exception {
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
-    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
-        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
     String[] fileA = {"{'_id':'a1','_acp_system_metadata':{'ingestTime':5}}", "{'_id':'a2'}",
         "{'_id':'a3','_acp_system_metadata':{'ingestTime':null}}"};
     // Two batches of the same schema (read in one scan) and several files in the first, committed at other times.
-    BatchRecord first = new BatchIngest(SharedSpark.session(), catalog,
-        java.time.Clock.fixed(Instant.ofEpochMilli(1000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
-            write(dir, "a.json", jsonLines(fileA)).toString(),
-            write(dir, "b.json", jsonLines("{'_id':'b1','_acp_system_metadata':{'ingestTime':7}}")).toString()),
-        Optional.empty());
-    BatchRecord second = new BatchIngest(SharedSpark.session(), catalog,
-        java.time.Clock.fixed(Instant.ofEpochMilli(2000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
-            write(dir, "c.json", jsonLines("{'_id':'c1'}", "{'_id':'c2','_acp_system_metadata':{'ingestTime':9}}"))
-                .toString()), Optional.empty());
+    BatchRecord first = TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(fileA)),
+        write(dir, "b.json", jsonLines("{'_id':'b1','_acp_system_metadata':{'ingestTime':7}}")));
+    BatchRecord second = TestLakes.ingestAt(catalog, PROFILES, 2000, write(dir, "c.json",
+        jsonLines("{'_id':'c1'}", "{'_id':'c2','_acp_system_metadata':{'ingestTime':9}}")));
 
     DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
     TreeSet<String> rows = new TreeSet<>();
@@ -64,14 +52,10 @@ class InputFramesTest {
 
   @Test
   void aConditionOnTheIdentityMapKeepsSomeRecordsWithTheirSystemColumns() throws Exception {
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
-    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
-        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
-    BatchRecord batch = new BatchIngest(SharedSpark.session(), catalog,
-        java.time.Clock.fixed(Instant.ofEpochMilli(1000), ZoneOffset.UTC)).ingest(PROFILES, List.of(
-            write(dir, "a.json", jsonLines("{'_id':'a1','identityMap':{'ECID':[{'id':'e1'}]}}", "{'_id':'a2'}",
-                "{'_id':'a3','identityMap':{'ECID':[{'id':'e3'}]},'_acp_system_metadata':{'ingestTime':5}}"))
-                .toString()), Optional.empty());
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
+    BatchRecord batch = TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(
+        "{'_id':'a1','identityMap':{'ECID':[{'id':'e1'}]}}", "{'_id':'a2'}",
+        "{'_id':'a3','identityMap':{'ECID':[{'id':'e3'}]},'_acp_system_metadata':{'ingestTime':5}}")));
     DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
     TreeSet<String> rows = new TreeSet<>();
     for (Row r : new InputFrames(SharedSpark.session(), catalog).read(List.of(read.dataset()), read.union(),
@@ -84,13 +68,10 @@ class InputFramesTest {
 
   @Test
   void aUnionCutDownForLinkingReadsOnlyTheIdentityItemsFieldsItHas() throws Exception {
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
-    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
-        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
-    new BatchIngest(SharedSpark.session(), catalog, java.time.Clock.fixed(Instant.ofEpochMilli(1000),
-        ZoneOffset.UTC)).ingest(PROFILES, List.of(write(dir, "a.json", jsonLines(
-            "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true,'authenticatedState':'ambiguous'}]}}",
-            "{'_id':'a2'}")).toString()), Optional.empty());
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
+    TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(
+        "{'_id':'a1','identityMap':{'ECID':[{'id':'e1','primary':true,'authenticatedState':'ambiguous'}]}}",
+        "{'_id':'a2'}")));
     DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
     org.apache.spark.sql.types.StructType linking = io.profileexport.engine.stitch.IdentityColumns.linkingOnly(
         read.union());

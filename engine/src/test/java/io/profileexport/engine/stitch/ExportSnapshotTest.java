@@ -5,27 +5,16 @@ import static io.profileexport.engine.testing.TestLakes.write;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.lake.BatchIngest;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
-import io.profileexport.engine.model.DatasetCreateRequest;
-import io.profileexport.engine.model.DatasetRecord;
 import io.profileexport.engine.model.Json;
 import io.profileexport.engine.testing.SharedSpark;
 import io.profileexport.engine.testing.TestLakes;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,12 +31,9 @@ class ExportSnapshotTest {
     String profiles = "aaaaaaaaaaaaaaaaaaaaaa01";
     String events = "eeeeeeeeeeeeeeeeeeeeee01";
     String dest = "dddddddddddddddddddddd01";
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake2"));
-    for (String[] d : new String[][] {{profiles, TestLakes.PROFILE_CLASS}, {events, TestLakes.EVENT_CLASS},
-        {dest, TestLakes.UNION_CLASS}}) {
-      catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(TestLakes.datasetBody(d[0], d[1],
-          !d[1].equals(TestLakes.UNION_CLASS)))).toRecord(d[0], 1, null, null));
-    }
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake2"), profiles, TestLakes.PROFILE_CLASS);
+    TestLakes.addDataset(catalog, events, TestLakes.EVENT_CLASS);
+    TestLakes.addDataset(catalog, dest, TestLakes.UNION_CLASS);
     long c1 = IdentityIds.XXHASH.of(org.apache.spark.unsafe.types.UTF8String.fromString("crmid"),
         org.apache.spark.unsafe.types.UTF8String.fromString("c1"));
     String e = null;

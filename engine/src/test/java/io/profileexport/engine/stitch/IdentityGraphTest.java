@@ -351,7 +351,7 @@ class IdentityGraphTest {
     assertEquals(all.multiplePrimaries().value(), filtered.multiplePrimaries().value());
     // The same, decided by a filter on the rows before the identity pass (as the wide read does on the scan's rows).
     IdentityColumns.Counters early = IdentityColumns.Counters.register(SharedSpark.session().sparkContext(), "e");
-    var kept = s.keying().keptRows(blocked, early, schema.apply("identityMap").dataType());
+    var kept = s.keying().keptRows(blocked, early, schema);
     assertEquals(s.keying().rowFilter().isPresent(), kept.isPresent());
     if (kept.isPresent()) {
       Set<String> filteredFirst = new TreeSet<>();

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.profileexport.engine.SystemColumns;
-import io.profileexport.engine.lake.BatchIngest;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
 import io.profileexport.engine.model.DatasetCreateRequest;
@@ -15,11 +14,7 @@ import io.profileexport.engine.model.Json;
 import io.profileexport.engine.testing.SharedSpark;
 import io.profileexport.engine.testing.TestLakes;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.Dataset;
@@ -73,18 +68,11 @@ class ScanFilterTest {
 
   @Test
   void batchesWithoutIngestTimeThroughANonDeterministicScanFilter() throws Exception {
-    Catalog catalog = TestLakes.catalog(dir.resolve("lake"));
-    catalog.createDataset(DatasetCreateRequest.parse(Json.MAPPER.readTree(
-        TestLakes.datasetBody(PROFILES, TestLakes.PROFILE_CLASS, true))).toRecord(PROFILES, 1, null, null));
-    new BatchIngest(SharedSpark.session(), catalog, java.time.Clock.fixed(Instant.ofEpochMilli(1000),
-        ZoneOffset.UTC)).ingest(PROFILES, List.of(
-            write(dir, "a.json", jsonLines(ids("a", 0, 20))).toString(),
-            write(dir, "b.json", jsonLines("{'_id':'b1'}", "{'_id':'b2','identityMap':null}",
-                "{'_id':'b3','identityMap':{'ECID':[{'id':'x','primary':true}],'E':[{'id':'y','primary':true}]}}"))
-                .toString()), Optional.empty());
-    new BatchIngest(SharedSpark.session(), catalog, java.time.Clock.fixed(Instant.ofEpochMilli(2000),
-        ZoneOffset.UTC)).ingest(PROFILES, List.of(write(dir, "c.json", jsonLines(ids("c", 0, 20))).toString()),
-        Optional.empty());
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
+    TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(ids("a", 0, 20))),
+        write(dir, "b.json", jsonLines("{'_id':'b1'}", "{'_id':'b2','identityMap':null}",
+            "{'_id':'b3','identityMap':{'ECID':[{'id':'x','primary':true}],'E':[{'id':'y','primary':true}]}}")));
+    TestLakes.ingestAt(catalog, PROFILES, 2000, write(dir, "c.json", jsonLines(ids("c", 0, 20))));
     DatasetRecord dataset = catalog.dataset(PROFILES).orElseThrow();
     StructType union = dataset.dataSchema().orElseThrow();
     compare(new InputFrames(SharedSpark.session(), catalog), List.of(dataset), union, 43);

@@ -41,6 +41,32 @@ public final class TestLakes {
     return out.toString();
   }
 
+  /** A lake in {@code lakeDir} with one dataset {@code id} of {@code schemaClass}, profile-enabled unless a union. */
+  public static Catalog lakeWith(Path lakeDir, String id, String schemaClass) {
+    Catalog catalog = catalog(lakeDir);
+    addDataset(catalog, id, schemaClass);
+    return catalog;
+  }
+
+  /** Adds dataset {@code id} of {@code schemaClass}, profile-enabled unless it is a destination (union) class. */
+  public static void addDataset(Catalog catalog, String id, String schemaClass) {
+    try {
+      catalog.createDataset(io.profileexport.engine.model.DatasetCreateRequest.parse(
+          io.profileexport.engine.model.Json.MAPPER.readTree(datasetBody(id, schemaClass,
+              !schemaClass.equals(UNION_CLASS)))).toRecord(id, 1, null, null));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Ingests {@code files} into dataset {@code id} as one batch committed at {@code committedMillis}. */
+  public static io.profileexport.engine.model.BatchRecord ingestAt(Catalog catalog, String id, long committedMillis,
+      Path... files) {
+    return new io.profileexport.engine.lake.BatchIngest(SharedSpark.session(), catalog,
+        java.time.Clock.fixed(java.time.Instant.ofEpochMilli(committedMillis), java.time.ZoneOffset.UTC))
+        .ingest(id, java.util.Arrays.stream(files).map(Path::toString).toList(), java.util.Optional.empty());
+  }
+
   public static String datasetBody(String id, String schemaClass, boolean profileEnabled) {
     return ("{'id':'" + id + "','name':'ds " + id + "','schemaRef':{'id':'" + schemaClass
         + "','contentType':'application/vnd.adobe.xed+json;version=1'},'tags':{'unifiedProfile':['enabled:"
