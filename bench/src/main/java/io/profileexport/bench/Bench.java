@@ -67,10 +67,14 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length == 3 && args[0].equals("--export")) {
-      // Development aid: only part 2 (the export against its ceiling) on one lake, printed.
+    if (args.length == 3 && (args[0].equals("--export") || args[0].equals("--export-only"))) {
+      // Development aids: only part 2 (the export against its ceiling, or the export alone) on one lake, printed,
+      // with each stage's times logged.
       SparkSession spark = SparkSessions.create(Optional.empty(), Map.of());
-      System.out.println(Json.pretty(new Bench(spark, Path.of(args[2])).exportAgainstCeiling(args[1])));
+      spark.sparkContext().addSparkListener(new StageLog());
+      Bench bench = new Bench(spark, Path.of(args[2]));
+      System.out.println(Json.pretty(args[0].equals("--export") ? bench.exportAgainstCeiling(args[1])
+          : bench.exportOnly(args[1])));
       spark.stop();
       return;
     }
@@ -309,6 +313,27 @@ public final class Bench {
       throw new java.io.UncheckedIOException(e);
     }
     return written;
+  }
+
+  /**
+   * Logs each finished stage's wall time, the CPU time of its tasks and its shuffle output: on a shared machine the
+   * CPU time of a stage moves less from run to run than wall times do, which helps compare two versions of a step.
+   */
+  static final class StageLog extends org.apache.spark.scheduler.SparkListener {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageLog.class);
+
+    @Override
+    public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted completed) {
+      org.apache.spark.scheduler.StageInfo info = completed.stageInfo();
+      org.apache.spark.executor.TaskMetrics metrics = info.taskMetrics();
+      long wall = info.completionTime().isDefined() && info.submissionTime().isDefined()
+          ? (Long) info.completionTime().get() - (Long) info.submissionTime().get() : -1;
+      LOG.info("stage {} ({}): {} tasks, wall {} ms, cpu {} ms, gc {} ms, shuffle write {} rows {} MiB, read {} rows,"
+          + " output {} rows", info.stageId(), info.name(), info.numTasks(), wall,
+          metrics.executorCpuTime() / 1_000_000, metrics.jvmGCTime(), metrics.shuffleWriteMetrics().recordsWritten(),
+          metrics.shuffleWriteMetrics().bytesWritten() >> 20, metrics.shuffleReadMetrics().recordsRead(),
+          metrics.outputMetrics().recordsWritten());
+    }
   }
 
   /** Reads the generator's summary facts back from the lake's records. */

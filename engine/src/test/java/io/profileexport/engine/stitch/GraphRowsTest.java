@@ -14,13 +14,15 @@ import org.junit.jupiter.api.Test;
 
 /** The scan of one sorted partition of emitted rows into edges ({@link GraphRows#edges}). */
 class GraphRowsTest {
-  private static final int LINK = ConnectedComponents.LINK;
+  /** An emitted link row. */
+  private static final int LINK = GraphRows.LINKED;
 
   private static InternalRow identity(long hash, String nsKey, String id) {
     return new GenericInternalRow(new Object[] {hash, 0L, GraphRows.IDENTITY, UTF8String.fromString(nsKey),
         UTF8String.fromString(id)});
   }
 
+  /** An emitted link row (kind {@link #LINK}) or mark row (kind the mark bits). */
   private static InternalRow edge(long a, long b, int kind) {
     return new GenericInternalRow(new Object[] {a, b, kind, null, null});
   }
@@ -106,8 +108,25 @@ class GraphRowsTest {
     }
   };
 
+  /** An emitted row: key, {@code =ns:id} with an identity's texts, {@code ->other} with a link, {@code /marks}. */
+  private static String described(InternalRow r) {
+    int kind = r.getInt(2);
+    return r.getLong(0) + ((kind & GraphRows.IDENTITY) != 0 ? "=" + r.getUTF8String(3) + ":" + r.getUTF8String(4) : "")
+        + ((kind & GraphRows.LINKED) != 0 ? "->" + r.getLong(1) : "")
+        + ((kind & ConnectedComponents.MARK_BITS) != 0 ? "/" + (kind & ConnectedComponents.MARK_BITS) : "");
+  }
+
+  private static List<String> emitted(Iterator<InternalRow> rows) {
+    List<String> out = new ArrayList<>();
+    while (rows.hasNext()) {
+      rows.hasNext();  // asking twice changes nothing
+      out.add(described(rows.next()));
+    }
+    return out;
+  }
+
   @Test
-  void aMemberEmitsItsIdentitiesItsPairsAndItsRecordsMark() {
+  void aMemberEmitsItsIdentitiesWithTheirNextLinkThenItsOtherPairs() {
     GraphRows rows = GraphRows.checking(NUMBER, true, true);
     List<InternalRow> members = List.of(
         member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
@@ -115,19 +134,38 @@ class GraphRowsTest {
         member(new long[] {4}, new String[][] {{"ecid", "4"}}, new String[] {"ecid", "4"}, true, null),
         member(new long[] {5, 6}, new String[][] {{"ecid", "5"}, {"ecid", "6"}}, new String[] {"ecid", "5"}, false,
             false));
-    List<String> out = new ArrayList<>();
-    Iterator<InternalRow> emitted = rows.emitted(members.iterator());
-    while (emitted.hasNext()) {
-      emitted.hasNext();  // asking twice changes nothing
-      InternalRow r = emitted.next();
-      out.add(r.getInt(2) == GraphRows.IDENTITY
-          ? r.getLong(0) + "=" + r.getUTF8String(3) + ":" + r.getUTF8String(4) + "/" + r.getLong(1)
-          : r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2));
-    }
-    // The primary identity's row carries the record's mark.
-    assertEquals(List.of("3=ecid:3/0", "1=email:1/0", "2=crmid:2/3", "1-2:0", "1-3:0", "2-3:0",
+    // The first row of a hash carries the link to the next larger id, and the primary identity's the record's mark;
+    // the pair (1, 3) is a row of its own.
+    assertEquals(List.of("3=ecid:3", "1=email:1->2", "2=crmid:2->3/3", "1->3",
         "4=ecid:4/1",  // a null candidate flag is not a candidate
-        "5=ecid:5/0", "6=ecid:6/0", "5-6:0"), out);  // an event marks nothing
+        "5=ecid:5->6", "6=ecid:6"), emitted(rows.emitted(members.iterator())));  // an event marks nothing
+  }
+
+  @Test
+  void rowsThatRepeatWhatTheTaskEmittedLatelyAreLeftOut() {
+    GraphRows rows = GraphRows.checking(NUMBER, true, true);
+    String[][] visitor = {{"ecid", "5"}, {"email", "6"}};
+    List<InternalRow> members = List.of(
+        member(new long[] {5, 6}, visitor, new String[] {"ecid", "5"}, false, false),
+        member(new long[] {5, 6}, visitor, new String[] {"ecid", "5"}, false, false),  // the same event again
+        member(new long[] {5, 7}, new String[][] {{"ecid", "5"}, {"crmid", "7"}}, new String[] {"ecid", "5"}, false,
+            false),  // a known identity with a new link: the link without the texts
+        member(new long[] {5, 6}, visitor, new String[] {"ecid", "5"}, true, true),  // a record: its mark
+        member(new long[] {1, 5, 7}, new String[][] {{"ecid", "5"}, {"x", "1"}, {"crmid", "7"}},
+            new String[] {"x", "1"}, false, false),  // (5, 7) known, (1, 5) and (1, 7) new
+        member(new long[] {5}, new String[][] {{"ecid2", "5"}}, new String[] {"ecid2", "5"}, false, false));
+    assertEquals(List.of("5=ecid:5->6", "6=email:6", "5->7", "7=crmid:7", "5/3", "1=x:1->5", "1->7",
+        "5=ecid2:5"),  // another identity with the same hash is always emitted: the scan reports the collision
+        emitted(rows.emitted(members.iterator())));
+  }
+
+  @Test
+  void identitiesTooLongForTheTasksMemoryAreAlwaysEmitted() {
+    GraphRows rows = GraphRows.checking(NUMBER, false, false);
+    String[][] identity = {{"ecid-" + "x".repeat(80), "5"}};
+    List<InternalRow> members = List.of(member(new long[] {5}, identity, identity[0], false, false),
+        member(new long[] {5}, identity, identity[0], false, false));
+    assertEquals(2, emitted(rows.emitted(members.iterator())).size());
   }
 
   @Test
@@ -135,23 +173,43 @@ class GraphRowsTest {
     IdentityIds ids = IdentityIds.hashed(NUMBER, 0);
     GraphRows rows = GraphRows.resolved(ids, true, true);
     List<InternalRow> members = List.of(
-        member(new long[] {7, 8}, new String[][] {{"ecid", "8"}, {"email", "7"}}, new String[] {"ecid", "8"}, true,
-            true));
-    List<String> out = new ArrayList<>();
-    rows.emitted(members.iterator()).forEachRemaining(r -> out.add(r.getLong(0) + "-" + r.getLong(1) + ":"
-        + r.getInt(2)));
-    assertEquals(List.of("7-8:0", "8-8:3"), out);
+        member(new long[] {7, 8, 9}, new String[][] {{"ecid", "8"}, {"email", "7"}, {"crmid", "9"}},
+            new String[] {"ecid", "8"}, true, true));
+    assertEquals(List.of("7->8", "8->9", "8/3", "7->9"), emitted(rows.emitted(members.iterator())));
   }
 
   @Test
-  void anIdentityRowsMarkIsOredWithTheKeysOtherMarks() {
+  void aRowsMarksAndLinkAreOredWithTheKeysOthers() {
     Scanned s = scan(List.of(
-        new GenericInternalRow(new Object[] {5L, (long) IdentityGraph.RECORD_MARK, GraphRows.IDENTITY,
+        new GenericInternalRow(new Object[] {5L, 9L, GraphRows.IDENTITY | GraphRows.LINKED | IdentityGraph.RECORD_MARK,
             UTF8String.fromString("ecid"), UTF8String.fromString("x")}),
-        new GenericInternalRow(new Object[] {5L, (long) (IdentityGraph.RECORD_MARK | IdentityGraph.CANDIDATE_MARK),
-            GraphRows.IDENTITY, UTF8String.fromString("ecid"), UTF8String.fromString("x")}),
+        new GenericInternalRow(new Object[] {5L, 0L, GraphRows.IDENTITY | IdentityGraph.CANDIDATE_MARK,
+            UTF8String.fromString("ecid"), UTF8String.fromString("x")}),
+        edge(5, 7, LINK), edge(5, 9, LINK | IdentityGraph.RECORD_MARK),
         identity(6, "ecid", "y"), edge(6, 6, IdentityGraph.RECORD_MARK)));
-    assertEquals(List.of("5-5:3", "6-6:1"), s.edges());
+    assertEquals(List.of("5-7:0", "5-9:0", "5-5:3", "6-6:1"), s.edges());
     assertEquals(2, s.hashes());
+    assertEquals(2, s.links());
+  }
+
+  @Test
+  void theScanOfTheEmittedRowsGivesTheEdgesOfTheMembers() {
+    GraphRows rows = GraphRows.checking(NUMBER, true, true);
+    List<InternalRow> members = List.of(
+        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
+            new String[] {"crmid", "2"}, true, false),
+        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
+            new String[] {"crmid", "2"}, true, true),
+        member(new long[] {3, 4}, new String[][] {{"ecid", "3"}, {"crmid", "4"}}, new String[] {"ecid", "3"}, false,
+            false),
+        member(new long[] {4}, new String[][] {{"phone", "4"}}, new String[] {"phone", "4"}, true, false));
+    List<InternalRow> sorted = new ArrayList<>();
+    rows.emitted(members.iterator()).forEachRemaining(r -> sorted.add(r.copy()));
+    sorted.sort(java.util.Comparator.comparingLong(r -> r.getLong(0)));
+    Scanned s = scan(sorted);
+    assertEquals(List.of("1-2:0", "1-3:0", "2-3:0", "2-2:3", "3-4:0", "4-4:1"), s.edges());
+    assertEquals(4, s.hashes());
+    assertEquals(List.of(4L), s.colliding());  // crmid:4 and phone:4
+    assertEquals(4, s.links());
   }
 }
