@@ -48,8 +48,7 @@ final class Report {
         + " run. Ceiling: read the same columns of the same input files the export reads (every column of the profile records,"
         + " which the merge reads whole, and the events' identity maps) and write about as many rows of the output"
         + " schema, with no join and no aggregation (best of two). The narrow ceiling reads only the columns the"
-        + " projection and the filter name. Each measured export is followed by the two ceilings, so that a drift"
-        + " of the shared machine's speed touches both sides of the ratio alike.\n\n");
+        + " projection and the filter name.\n\n");
     md.append("| profiles | records read | events read | rows written | export | ceiling | ratio | narrow ceiling"
         + " | ratio |\n|---|---|---|---|---|---|---|---|---|\n");
     md.append("| ").append(ex.get("profiles").asLong()).append(" | ").append(ex.get("recordsRead").asLong())
