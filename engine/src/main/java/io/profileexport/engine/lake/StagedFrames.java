@@ -33,7 +33,10 @@ public final class StagedFrames implements ConnectedComponents.Materializer {
   @Override
   public Dataset<Row> materialize(Dataset<Row> frame, String name) {
     String path = location(name);
-    frame.write().mode(SaveMode.Overwrite).parquet(path);
+    // Scratch read back once or twice by the next step, never kept: written plain, as the longs of links neither
+    // compress nor fit a dictionary, and trying both costs the writing tasks.
+    frame.write().mode(SaveMode.Overwrite).option("compression", "none").option("parquet.enable.dictionary", "false")
+        .parquet(path);
     return spark.read().schema(frame.schema()).parquet(path);
   }
 }
