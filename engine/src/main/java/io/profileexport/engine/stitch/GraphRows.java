@@ -253,6 +253,10 @@ final class GraphRows implements Serializable {
         long other = 0;
         if (firstOf(t)) {
           int at = Arrays.binarySearch(rowIds, 0, rowIdCount, h);
+          if (at < 0) {
+            // The member's ids are its identities' hashes; a miss would link the wrong ids, so it stops the task.
+            throw new IllegalStateException("an identity's hash is not among its row's ids");
+          }
           if (at + 1 < rowIdCount && !recent.linkSeen(h, rowIds[at + 1])) {
             kind |= LINKED;
             other = rowIds[at + 1];
