@@ -95,6 +95,12 @@ class GraphRowsTest {
         record, candidate});
   }
 
+  /** A record with the identities 3, 1 and 2 (hash order 1 &lt; 2 &lt; 3), primary 2. */
+  private static InternalRow recordOfThree(boolean candidate) {
+    return member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
+        new String[] {"crmid", "2"}, true, candidate);
+  }
+
   /** A hash that reads the id as a number, so that the expected rows can be worked out by hand. */
   private static final IdentityIds.Hash NUMBER = new IdentityIds.Hash() {
     @Override
@@ -129,8 +135,7 @@ class GraphRowsTest {
   void aMemberEmitsItsIdentitiesWithTheirNextLinkThenItsOtherPairs() {
     GraphRows rows = GraphRows.checking(NUMBER, true, true);
     List<InternalRow> members = List.of(
-        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
-            new String[] {"crmid", "2"}, true, true),
+        recordOfThree(true),
         member(new long[] {4}, new String[][] {{"ecid", "4"}}, new String[] {"ecid", "4"}, true, null),
         member(new long[] {5, 6}, new String[][] {{"ecid", "5"}, {"ecid", "6"}}, new String[] {"ecid", "5"}, false,
             false));
@@ -196,10 +201,8 @@ class GraphRowsTest {
   void theScanOfTheEmittedRowsGivesTheEdgesOfTheMembers() {
     GraphRows rows = GraphRows.checking(NUMBER, true, true);
     List<InternalRow> members = List.of(
-        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
-            new String[] {"crmid", "2"}, true, false),
-        member(new long[] {1, 2, 3}, new String[][] {{"ecid", "3"}, {"email", "1"}, {"crmid", "2"}},
-            new String[] {"crmid", "2"}, true, true),
+        recordOfThree(false),
+        recordOfThree(true),
         member(new long[] {3, 4}, new String[][] {{"ecid", "3"}, {"crmid", "4"}}, new String[] {"ecid", "3"}, false,
             false),
         member(new long[] {4}, new String[][] {{"phone", "4"}}, new String[] {"phone", "4"}, true, false));
