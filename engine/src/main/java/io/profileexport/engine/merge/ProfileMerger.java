@@ -1,38 +1,34 @@
 package io.profileexport.engine.merge;
 
 import io.profileexport.engine.SystemColumns;
-import io.profileexport.engine.stitch.IdentityColumns;
+import io.profileexport.engine.stitch.IdentityTexts;
 import java.io.Serializable;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.ArrayData;
-import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.types.TimestampNTZType;
-import org.apache.spark.sql.types.TimestampType;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -62,6 +58,9 @@ public final class ProfileMerger implements Serializable {
   private final int profileIdx;
   private final int recordIdIdx;
   private final StructType output;
+  /** Per task: the merge of each top-level field, and the identity texts' caches. */
+  private transient FieldMerge[] topLevel;
+  private transient IdentityTexts texts;
 
   /**
    * @param input schema of the fragment rows: the union's fields first, then the system columns
@@ -96,6 +95,7 @@ public final class ProfileMerger implements Serializable {
 
   /** One merged row per profile of a partition sorted by profile, then rank. */
   public Iterator<InternalRow> mergeSorted(Iterator<InternalRow> rows) {
+    DataType keyType = input.fields()[profileIdx].dataType();
     return new Iterator<>() {
       private InternalRow pending = rows.hasNext() ? rows.next().copy() : null;
 
@@ -111,14 +111,14 @@ public final class ProfileMerger implements Serializable {
         }
         List<InternalRow> group = new ArrayList<>();
         group.add(pending);
-        Object key = pending.get(profileIdx, input.fields()[profileIdx].dataType());
+        InternalRow first = pending;
         pending = null;
         while (rows.hasNext()) {
-          InternalRow row = rows.next().copy();
-          if (key.equals(row.get(profileIdx, input.fields()[profileIdx].dataType()))) {
-            group.add(row);
+          InternalRow row = rows.next();
+          if (sameProfile(first, row, keyType)) {
+            group.add(row.copy());
           } else {
-            pending = row;
+            pending = row.copy();
             break;
           }
         }
@@ -127,185 +127,346 @@ public final class ProfileMerger implements Serializable {
     };
   }
 
+  private boolean sameProfile(InternalRow a, InternalRow b, DataType keyType) {
+    // Profile keys are never null; a string key is compared as bytes, without boxing.
+    return keyType instanceof StringType ? a.getUTF8String(profileIdx).equals(b.getUTF8String(profileIdx))
+        : a.get(profileIdx, keyType).equals(b.get(profileIdx, keyType));
+  }
+
   /** The merged row of one profile's fragments, given best first. */
   InternalRow merge(List<InternalRow> ranked) {
     orderExactTies(ranked);
-    StructField[] fields = union.fields();
+    InternalRow[] fragments = ranked.toArray(new InternalRow[0]);
     Object[] values = new Object[output.size()];
-    for (int i = 0; i < fields.length; i++) {
-      List<Object> candidates = new ArrayList<>(ranked.size());
-      for (InternalRow f : ranked) {
-        candidates.add(f.isNullAt(i) ? null : f.get(i, fields[i].dataType()));
-      }
-      values[i] = mergeTopLevel(fields[i], candidates);
+    FieldMerge[] top = topLevel();
+    for (int i = 0; i < top.length; i++) {
+      values[i] = top[i].merge(fragments, i);
     }
-    InternalRow best = ranked.get(0);
-    Long update = null;
-    for (InternalRow f : ranked) {
+    InternalRow best = fragments[0];
+    long update = Long.MIN_VALUE;
+    for (InternalRow f : fragments) {
       if (!f.isNullAt(ingestIdx)) {
-        update = update == null ? f.getLong(ingestIdx) : Math.max(update, f.getLong(ingestIdx));
+        update = Math.max(update, f.getLong(ingestIdx));
       }
     }
-    values[fields.length] = best.get(profileIdx, input.fields()[profileIdx].dataType());
-    values[fields.length + 1] = update;
-    values[fields.length + 2] = best.isNullAt(primaryNsIdx) ? null : best.getUTF8String(primaryNsIdx);
+    values[top.length] = best.get(profileIdx, input.fields()[profileIdx].dataType());
+    values[top.length + 1] = update == Long.MIN_VALUE ? null : update;
+    values[top.length + 2] = best.isNullAt(primaryNsIdx) ? null : best.getUTF8String(primaryNsIdx);
     return new GenericInternalRow(values);
   }
 
-  private Object mergeTopLevel(StructField field, List<Object> candidates) {
+  /**
+   * The merge of one field of the union, made once per task from its type: values are read from the fragments only
+   * as far as the rules need them (a leaf from its best-ranked fragment only), with no per-row type dispatch.
+   */
+  private interface FieldMerge {
+    /**
+     * The merged value of field {@code ordinal} of {@code rows}, best-ranked first; a row is null where its
+     * fragment has no value for the enclosing struct.
+     */
+    Object merge(InternalRow[] rows, int ordinal);
+  }
+
+  private FieldMerge[] topLevel() {
+    if (topLevel == null) {
+      StructField[] fields = union.fields();
+      FieldMerge[] made = new FieldMerge[fields.length];
+      for (int i = 0; i < fields.length; i++) {
+        made[i] = topLevelMerge(fields[i]);
+      }
+      topLevel = made;
+    }
+    return topLevel;
+  }
+
+  private FieldMerge topLevelMerge(StructField field) {
     if (field.dataType() instanceof MapType map && map.keyType() instanceof StringType) {
       if (XdmMaps.IDENTITY_MAP.equals(field.name()) && map.valueType() instanceof ArrayType items
           && items.elementType() instanceof StructType itemType) {
-        return mergeIdentityMap(candidates, itemType);
+        return (rows, ordinal) -> mergeIdentityMap(rows, ordinal, itemType);
       }
       if (XdmMaps.SEGMENT_MEMBERSHIP.equals(field.name()) && map.valueType() instanceof MapType segments
           && segments.valueType() instanceof StructType membership) {
-        return mergeSegmentMembership(candidates, membership);
+        return (rows, ordinal) -> mergeSegmentMembership(rows, ordinal, membership);
       }
     }
-    return merge(field.dataType(), candidates);
+    return mergeOf(field.dataType());
   }
 
-  /** The merged value of one path from its candidates in rank order (internal values, null when absent). */
-  static Object merge(DataType type, List<Object> candidates) {
+  /** The merge of a value of {@code type} by the general rules. */
+  static FieldMerge mergeOf(DataType type) {
     if (type instanceof StructType struct) {
       int n = struct.size();
-      Object[] values = new Object[n];
-      boolean anyValue = false;
+      FieldMerge[] children = new FieldMerge[n];
       for (int i = 0; i < n; i++) {
-        DataType childType = struct.fields()[i].dataType();
-        List<Object> children = new ArrayList<>(candidates.size());
-        for (Object c : candidates) {
-          InternalRow row = (InternalRow) c;
-          children.add(row == null || row.isNullAt(i) ? null : row.get(i, childType));
-        }
-        values[i] = merge(childType, children);
-        anyValue |= values[i] != null;
+        children[i] = mergeOf(struct.fields()[i].dataType());
       }
-      return anyValue ? new GenericInternalRow(values) : null;
+      return (rows, ordinal) -> {
+        InternalRow[] structs = new InternalRow[rows.length];
+        boolean anyStruct = false;
+        for (int j = 0; j < rows.length; j++) {
+          InternalRow row = rows[j];
+          if (row != null && !row.isNullAt(ordinal)) {
+            structs[j] = row.getStruct(ordinal, n);
+            anyStruct = true;
+          }
+        }
+        if (!anyStruct) {
+          return null;
+        }
+        Object[] values = new Object[n];
+        boolean anyValue = false;
+        for (int i = 0; i < n; i++) {
+          values[i] = children[i].merge(structs, i);
+          anyValue |= values[i] != null;
+        }
+        return anyValue ? new GenericInternalRow(values) : null;
+      };
     }
     if (type instanceof MapType map) {
-      Map<Object, Object> merged = new LinkedHashMap<>();
-      for (Object c : candidates) {
-        if (c != null) {
-          MapData m = (MapData) c;
+      DataType keyType = map.keyType();
+      DataType valueType = map.valueType();
+      return (rows, ordinal) -> {
+        Map<Object, Object> merged = null;
+        for (InternalRow row : rows) {
+          if (row == null || row.isNullAt(ordinal)) {
+            continue;
+          }
+          MapData m = row.getMap(ordinal);
           ArrayData keys = m.keyArray();
           ArrayData vals = m.valueArray();
           for (int i = 0; i < m.numElements(); i++) {
             if (!vals.isNullAt(i)) {
-              merged.putIfAbsent(keys.get(i, map.keyType()), vals.get(i, map.valueType()));
+              if (merged == null) {
+                merged = new LinkedHashMap<>();
+              }
+              merged.putIfAbsent(keys.get(i, keyType), vals.get(i, valueType));
             }
           }
         }
-      }
-      return merged.isEmpty() ? null : mapData(merged);
+        return merged == null ? null : mapData(merged.keySet().toArray(), merged.values().toArray());
+      };
     }
     // Leaves, arrays included: the whole value of the best-ranked fragment that has one.
-    for (Object c : candidates) {
-      if (c != null) {
-        return c;
+    return (rows, ordinal) -> {
+      for (InternalRow row : rows) {
+        if (row != null && !row.isNullAt(ordinal)) {
+          return row.get(ordinal, type);
+        }
       }
-    }
-    return null;
+      return null;
+    };
   }
 
   /**
    * The union of every non-blocked item, deduplicated by (namespace, id), each item whole from the best-ranked
    * fragment that has it, ordered by id; namespaces spelled as in the best-ranked fragment that has them.
    */
-  private Object mergeIdentityMap(List<Object> candidates, StructType itemType) {
+  private Object mergeIdentityMap(InternalRow[] fragments, int ordinal, StructType itemType) {
     int idIdx = itemType.fieldIndex("id");
     DataType idType = itemType.fields()[idIdx].dataType();
     int itemFields = itemType.size();
-    Map<String, UTF8String> spelling = new LinkedHashMap<>();
-    Map<String, Map<String, Object>> itemsByNamespace = new LinkedHashMap<>();
-    for (Object c : candidates) {
-      if (c == null) {
+    IdentityTexts texts = texts();
+    Keyed<Keyed<InternalRow>> namespaces = new Keyed<>();
+    for (InternalRow fragment : fragments) {
+      if (fragment.isNullAt(ordinal)) {
         continue;
       }
-      MapData m = (MapData) c;
+      MapData m = fragment.getMap(ordinal);
+      ArrayData keys = m.keyArray();
+      ArrayData values = m.valueArray();
       for (int i = 0; i < m.numElements(); i++) {
-        if (m.valueArray().isNullAt(i)) {
+        if (values.isNullAt(i)) {
           continue;
         }
-        UTF8String ns = m.keyArray().getUTF8String(i);
-        String key = ns.toString().toLowerCase(Locale.ROOT);
-        spelling.putIfAbsent(key, ns);
-        Map<String, Object> items = itemsByNamespace.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        ArrayData array = m.valueArray().getArray(i);
+        UTF8String ns = keys.getUTF8String(i);
+        UTF8String nsKey = texts.namespaceKey(ns);
+        Keyed<InternalRow> items = namespaces.get(nsKey);
+        if (items == null) {
+          items = new Keyed<>();
+          namespaces.add(nsKey, ns, items);
+        }
+        ArrayData array = values.getArray(i);
         for (int j = 0; j < array.numElements(); j++) {
           if (array.isNullAt(j)) {
             continue;
           }
           InternalRow item = array.getStruct(j, itemFields);
           Object id = item.isNullAt(idIdx) ? null : item.get(idIdx, idType);
-          if (!IdentityColumns.isBlocked(id, blockedValues)) {
-            items.putIfAbsent(String.valueOf(id), item);
+          if (!texts.isBlocked(id)) {
+            UTF8String idText = id instanceof UTF8String s ? s : UTF8String.fromString(String.valueOf(id));
+            if (items.get(idText) == null) {
+              items.add(idText, null, item);
+            }
           }
         }
       }
     }
-    Map<Object, Object> merged = new LinkedHashMap<>();
-    itemsByNamespace.forEach((key, items) -> {
-      if (!items.isEmpty()) {
-        TreeMap<String, Object> byId = new TreeMap<>(ProfileMerger::compareCodePoints);
-        byId.putAll(items);
-        merged.put(spelling.get(key), new GenericArrayData(byId.values().toArray()));
+    int kept = 0;
+    Object[] spellings = new Object[namespaces.size];
+    Object[] itemArrays = new Object[namespaces.size];
+    for (int n = 0; n < namespaces.size; n++) {
+      Keyed<InternalRow> items = namespaces.valueAt(n);
+      if (items.size > 0) {
+        spellings[kept] = namespaces.spellings[n];
+        // By id in code point order, which is the order of the ids' UTF-8 bytes.
+        itemArrays[kept++] = new GenericArrayData(items.valuesByKey());
       }
-    });
-    return merged.isEmpty() ? null : mapData(merged);
+    }
+    return kept == 0 ? null : mapData(Arrays.copyOf(spellings, kept), Arrays.copyOf(itemArrays, kept));
   }
 
   /**
    * Per (namespace, segment id) the entry with the latest {@code lastQualificationTime}; a null time loses, ties go
    * to rank. Namespaces spelled as in the best-ranked fragment that has them.
    */
-  private Object mergeSegmentMembership(List<Object> candidates, StructType membership) {
+  private Object mergeSegmentMembership(InternalRow[] fragments, int ordinal, StructType membership) {
     int timeIdx = membership.getFieldIndex("lastQualificationTime").isDefined()
         ? membership.fieldIndex("lastQualificationTime") : -1;
     DataType timeType = timeIdx < 0 ? DataTypes.NullType : membership.fields()[timeIdx].dataType();
     int entryFields = membership.size();
-    Map<String, UTF8String> spelling = new LinkedHashMap<>();
-    Map<String, Map<UTF8String, Object>> entries = new LinkedHashMap<>();
-    Map<String, Map<UTF8String, Long>> times = new LinkedHashMap<>();
-    for (Object c : candidates) {
-      if (c == null) {
+    IdentityTexts texts = texts();
+    Keyed<Keyed<Membership>> namespaces = new Keyed<>();
+    for (InternalRow fragment : fragments) {
+      if (fragment.isNullAt(ordinal)) {
         continue;
       }
-      MapData namespaces = (MapData) c;
-      for (int i = 0; i < namespaces.numElements(); i++) {
-        if (namespaces.valueArray().isNullAt(i)) {
+      MapData byNamespace = fragment.getMap(ordinal);
+      ArrayData keys = byNamespace.keyArray();
+      ArrayData values = byNamespace.valueArray();
+      for (int i = 0; i < byNamespace.numElements(); i++) {
+        if (values.isNullAt(i)) {
           continue;
         }
-        UTF8String ns = namespaces.keyArray().getUTF8String(i);
-        String key = ns.toString().toLowerCase(Locale.ROOT);
-        spelling.putIfAbsent(key, ns);
-        Map<UTF8String, Object> kept = entries.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        Map<UTF8String, Long> keptTimes = times.computeIfAbsent(key, k -> new LinkedHashMap<>());
-        MapData segments = namespaces.valueArray().getMap(i);
+        UTF8String ns = keys.getUTF8String(i);
+        UTF8String nsKey = texts.namespaceKey(ns);
+        Keyed<Membership> kept = namespaces.get(nsKey);
+        if (kept == null) {
+          kept = new Keyed<>();
+          namespaces.add(nsKey, ns, kept);
+        }
+        MapData segments = values.getMap(i);
+        ArrayData segmentIds = segments.keyArray();
+        ArrayData entries = segments.valueArray();
         for (int j = 0; j < segments.numElements(); j++) {
-          if (segments.valueArray().isNullAt(j)) {
+          if (entries.isNullAt(j)) {
             continue;
           }
-          UTF8String segment = segments.keyArray().getUTF8String(j);
-          InternalRow entry = segments.valueArray().getStruct(j, entryFields);
+          UTF8String segment = segmentIds.getUTF8String(j);
+          InternalRow entry = entries.getStruct(j, entryFields);
           Long time = timeIdx < 0 || entry.isNullAt(timeIdx) ? null : epochMillis(entry.get(timeIdx, timeType),
               timeType);
-          Long keptTime = keptTimes.get(segment);
-          if (!kept.containsKey(segment) || time != null && (keptTime == null || time > keptTime)) {
-            kept.put(segment, entry);
-            keptTimes.put(segment, time);
+          Membership current = kept.get(segment);
+          if (current == null) {
+            kept.add(segment, segment, new Membership(entry, time));
+          } else if (time != null && (current.time == null || time > current.time)) {
+            current.entry = entry;
+            current.time = time;
           }
         }
       }
     }
-    Map<Object, Object> merged = new LinkedHashMap<>();
-    entries.forEach((key, segments) -> {
-      if (!segments.isEmpty()) {
-        merged.put(spelling.get(key), mapData(new LinkedHashMap<>(segments)));
+    int kept = 0;
+    Object[] spellings = new Object[namespaces.size];
+    Object[] segmentMaps = new Object[namespaces.size];
+    for (int n = 0; n < namespaces.size; n++) {
+      Keyed<Membership> segments = namespaces.valueAt(n);
+      if (segments.size > 0) {
+        Object[] entries = new Object[segments.size];
+        for (int s = 0; s < segments.size; s++) {
+          entries[s] = segments.valueAt(s).entry;
+        }
+        spellings[kept] = namespaces.spellings[n];
+        segmentMaps[kept++] = mapData(Arrays.copyOf(segments.spellings, segments.size), entries);
       }
-    });
-    return merged.isEmpty() ? null : mapData(merged);
+    }
+    return kept == 0 ? null : mapData(Arrays.copyOf(spellings, kept), Arrays.copyOf(segmentMaps, kept));
+  }
+
+  /** A segment's entry kept so far and its qualification time. */
+  private static final class Membership {
+    InternalRow entry;
+    Long time;
+
+    Membership(InternalRow entry, Long time) {
+      this.entry = entry;
+      this.time = time;
+    }
+  }
+
+  /**
+   * Values by text key in first-added order, each with the spelling it was added with: a profile's namespaces, or
+   * a namespace's ids or segments, of which there are mostly a few, so they are found by scanning until there are
+   * many, then through a hash index.
+   */
+  private static final class Keyed<V> {
+    private static final int SCANNED = 16;
+    private UTF8String[] keys = new UTF8String[4];
+    UTF8String[] spellings = new UTF8String[4];
+    private Object[] values = new Object[4];
+    int size;
+    private Map<UTF8String, Integer> index;
+
+    V get(UTF8String key) {
+      if (index != null) {
+        Integer at = index.get(key);
+        return at == null ? null : valueAt(at);
+      }
+      for (int n = 0; n < size; n++) {
+        if (keys[n].equals(key)) {
+          return valueAt(n);
+        }
+      }
+      return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    V valueAt(int n) {
+      return (V) values[n];
+    }
+
+    void add(UTF8String key, UTF8String spelling, V value) {
+      if (size == keys.length) {
+        keys = Arrays.copyOf(keys, size * 2);
+        spellings = Arrays.copyOf(spellings, size * 2);
+        values = Arrays.copyOf(values, size * 2);
+      }
+      keys[size] = key;
+      spellings[size] = spelling;
+      values[size] = value;
+      if (index != null) {
+        index.put(key, size);
+      } else if (size == SCANNED) {
+        index = new HashMap<>();
+        for (int n = 0; n <= size; n++) {
+          index.put(keys[n], n);
+        }
+      }
+      size++;
+    }
+
+    /** The values ordered by key bytes. */
+    Object[] valuesByKey() {
+      Integer[] order = new Integer[size];
+      for (int n = 0; n < size; n++) {
+        order[n] = n;
+      }
+      if (size > 1) {
+        Arrays.sort(order, (a, b) -> keys[a].compareTo(keys[b]));
+      }
+      Object[] out = new Object[size];
+      for (int n = 0; n < size; n++) {
+        out[n] = values[order[n]];
+      }
+      return out;
+    }
+  }
+
+  private IdentityTexts texts() {
+    if (texts == null) {
+      texts = new IdentityTexts(blockedValues);
+    }
+    return texts;
   }
 
   /** Epoch ms of an internal data timestamp value, as Spark's cast reads it (SPEC 1); null when it does not parse. */
@@ -316,9 +477,8 @@ public final class ProfileMerger implements Serializable {
     return DataTimestamps.epochMillis(value, type, zone);
   }
 
-  private static MapData mapData(Map<?, Object> entries) {
-    return new ArrayBasedMapData(new GenericArrayData(entries.keySet().toArray()),
-        new GenericArrayData(entries.values().toArray()));
+  private static MapData mapData(Object[] keys, Object[] values) {
+    return new ArrayBasedMapData(new GenericArrayData(keys), new GenericArrayData(values));
   }
 
   // ---- the last tie-break

@@ -6,7 +6,6 @@ import io.profileexport.engine.merge.XdmMaps;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.Column;
@@ -272,7 +271,7 @@ public final class IdentityColumns {
             continue;
           }
           UTF8String spelling = keys.getUTF8String(n);
-          UTF8String nsKey = seen.lowerCased(spelling);
+          UTF8String nsKey = seen.texts.namespaceKey(spelling);
           ArrayData items = values.getArray(n);
           for (int i = 0; i < items.numElements(); i++) {
             if (items.isNullAt(i)) {
@@ -280,7 +279,7 @@ public final class IdentityColumns {
             }
             InternalRow item = items.getStruct(i, itemFields);
             Object id = item.isNullAt(idIdx) ? null : item.get(idIdx, idType);
-            if (seen.isBlocked(id)) {
+            if (seen.texts.isBlocked(id)) {
               continue;
             }
             UTF8String idText = id instanceof UTF8String s ? s : UTF8String.fromString(String.valueOf(id));
@@ -357,11 +356,8 @@ public final class IdentityColumns {
    * deduplicated by scanning, which needs no map or key; namespaces are lower-cased once per task.
    */
   static final class RowIdentities {
-    private static final int MAX_CACHED_NAMESPACES = 1024;
-    private final Set<String> blocked;
-    private final Map<UTF8String, UTF8String> lowered = new java.util.HashMap<>();
-    private Set<UTF8String> blockedText;
-    private boolean[] blockedLengths;
+    /** Namespace keys and the blocked check, cached for the task. */
+    final IdentityTexts texts;
     private UTF8String[] nsKeys = new UTF8String[4];
     private UTF8String[] idTexts = new UTF8String[4];
     private UTF8String[] spellings = new UTF8String[4];
@@ -379,7 +375,7 @@ public final class IdentityColumns {
     private UTF8String skip;
 
     RowIdentities(Set<String> blocked) {
-      this.blocked = blocked;
+      this.texts = new IdentityTexts(blocked);
     }
 
     void clear() {
@@ -459,81 +455,6 @@ public final class IdentityColumns {
       idTexts[size] = idText;
       spellings[size] = spelling;
       primary[size++] = marked;
-    }
-
-    /** A namespace's key: lower-cased as Java does in {@link Locale#ROOT}. */
-    UTF8String lowerCased(UTF8String spelling) {
-      UTF8String key = lowered.get(spelling);
-      if (key == null) {
-        if (lowered.size() >= MAX_CACHED_NAMESPACES) {
-          lowered.clear();
-        }
-        key = UTF8String.fromString(spelling.toString().toLowerCase(Locale.ROOT));
-        lowered.put(spelling.clone(), key);  // the spelling may point into a buffer the reader reuses
-      }
-      return key;
-    }
-
-    boolean isBlocked(Object id) {
-      if (id == null) {
-        return true;
-      }
-      if (blocked.isEmpty()) {
-        return false;
-      }
-      if (id instanceof UTF8String text) {
-        Boolean ascii = blockedAscii(text);
-        if (ascii != null) {
-          return ascii;
-        }
-      }
-      return IdentityColumns.isBlocked(id, blocked);
-    }
-
-    private static byte byteAt(UTF8String text, int i) {
-      return org.apache.spark.unsafe.Platform.getByte(text.getBaseObject(), text.getBaseOffset() + i);
-    }
-
-    /**
-     * As {@link IdentityColumns#isBlocked} (Java's {@code trim().toLowerCase(Locale.ROOT)}) for text that is all
-     * ASCII, where the bytes alone decide it, mostly without allocating: a value whose trimmed length is no blocked
-     * value's length is not blocked. Null for any other text.
-     */
-    private Boolean blockedAscii(UTF8String text) {
-      if (blockedText == null) {
-        blockedText = new java.util.HashSet<>();
-        int longest = 0;
-        for (String b : blocked) {
-          UTF8String t = UTF8String.fromString(b);
-          blockedText.add(t);
-          longest = Math.max(longest, t.numBytes());
-        }
-        blockedLengths = new boolean[longest + 1];
-        blockedText.forEach(t -> blockedLengths[t.numBytes()] = true);
-      }
-      int n = text.numBytes();
-      for (int i = 0; i < n; i++) {
-        if (byteAt(text, i) < 0) {
-          return null;
-        }
-      }
-      int from = 0;
-      int to = n;
-      while (from < to && byteAt(text, from) <= ' ') {
-        from++;
-      }
-      while (to > from && byteAt(text, to - 1) <= ' ') {
-        to--;
-      }
-      if (to - from >= blockedLengths.length || !blockedLengths[to - from]) {
-        return false;
-      }
-      byte[] out = new byte[to - from];
-      for (int i = from; i < to; i++) {
-        byte b = byteAt(text, i);
-        out[i - from] = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
-      }
-      return blockedText.contains(UTF8String.fromBytes(out));
     }
   }
 }

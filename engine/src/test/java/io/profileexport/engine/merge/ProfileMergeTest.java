@@ -158,6 +158,72 @@ class ProfileMergeTest {
             + "'__pe_updateTime':200,'__pe_primaryNs':'ecid'}");
   }
 
+  /**
+   * Past a handful of ids or segments the merge finds them through an index instead of scanning: the same rules
+   * hold, ids still ordered by code point (a non-ASCII id after every ASCII one, a supplementary character last).
+   */
+  @Test
+  void manyIdsAndSegmentsMergeByTheSameRules() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      ids.add("u" + (char) ('a' + i % 26) + i + "@x");
+    }
+    ids.add("\u00e9@x");
+    ids.add("\ud83d\ude00@x");
+    StringBuilder olderEmails = new StringBuilder();
+    StringBuilder newerEmails = new StringBuilder();
+    StringBuilder olderSegments = new StringBuilder();
+    StringBuilder newerSegments = new StringBuilder();
+    for (int i = 0; i < ids.size(); i++) {
+      // The older record has the first two thirds, the newer the last two thirds: a third is in both.
+      if (i < ids.size() * 2 / 3) {
+        olderEmails.append(olderEmails.length() == 0 ? "" : ",").append("{'id':'").append(ids.get(i))
+            .append("','authenticatedState':'older'}");
+        olderSegments.append(olderSegments.length() == 0 ? "" : ",").append("'s").append(i)
+            .append("':{'status':'realized','lastQualificationTime':'2019-09-0").append(i % 2 == 0 ? 5 : 1)
+            .append("T00:00:00Z'}");
+      }
+      if (i >= ids.size() / 3) {
+        newerEmails.append(newerEmails.length() == 0 ? "" : ",").append("{'id':'").append(ids.get(i))
+            .append("','authenticatedState':'newer'}");
+        newerSegments.append(newerSegments.length() == 0 ? "" : ",").append("'s").append(i)
+            .append("':{'status':'exited','lastQualificationTime':'2019-09-03T00:00:00Z'}");
+      }
+    }
+    List<String> byId = new ArrayList<>(ids);
+    byId.sort(ProfileMerger::compareCodePoints);
+    StringBuilder emails = new StringBuilder();
+    for (String id : byId) {
+      boolean newer = ids.indexOf(id) >= ids.size() / 3;
+      emails.append(emails.length() == 0 ? "" : ",").append("{'id':'").append(id).append("','authenticatedState':'")
+          .append(newer ? "newer" : "older").append("'}");
+    }
+    // Segments in first-seen order, from the best-ranked record first; the later qualification wins.
+    StringBuilder segments = new StringBuilder();
+    List<Integer> order = new ArrayList<>();
+    for (int i = ids.size() / 3; i < ids.size(); i++) {
+      order.add(i);
+    }
+    for (int i = 0; i < ids.size() / 3; i++) {
+      order.add(i);
+    }
+    for (int i : order) {
+      boolean olderWins = i < ids.size() * 2 / 3 && (i < ids.size() / 3 || i % 2 == 0);
+      segments.append(segments.length() == 0 ? "" : ",").append("'s").append(i).append("':")
+          .append(olderWins ? "{'status':'realized','lastQualificationTime':'2019-09-0" + (i % 2 == 0 ? 5 : 1)
+              + "T00:00:00Z'}" : "{'status':'exited','lastQualificationTime':'2019-09-03T00:00:00Z'}");
+    }
+    expect("many ids and segments", merged(TIMESTAMP,
+            "{'__pe_dataset':'" + A + "','__pe_batch':'b','__pe_ingest':100,'_id':'older','identityMap':"
+                + "{'ECID':[{'id':'e1','primary':true}],'Email':[" + olderEmails + "]},"
+                + "'segmentMembership':{'ups':{" + olderSegments + "}}}",
+            "{'__pe_dataset':'" + A + "','__pe_batch':'b','__pe_ingest':200,'_id':'newer','identityMap':"
+                + "{'ECID':[{'id':'e1','primary':true}],'email':[" + newerEmails + "]},"
+                + "'segmentMembership':{'UPS':{" + newerSegments + "}}}"),
+        "{'_id':'newer','identityMap':{'ECID':[{'id':'e1','primary':true}],'email':[" + emails + "]},"
+            + "'segmentMembership':{'UPS':{" + segments + "}},'__pe_updateTime':200,'__pe_primaryNs':'ECID'}");
+  }
+
   @Test
   void segmentMembershipKeepsTheLatestQualificationPerSegmentCaseInsensitively() {
     expect("latest wins, a null time loses, a tie goes to rank, namespaces spelled by the best fragment",

@@ -16,7 +16,7 @@ class IdentityColumnsTest {
   void blockedTextIsDecidedAsTheReferenceRuleDecidesIt() {
     Set<String> blocked = new java.util.LinkedHashSet<>(BLOCKED);
     blocked.add("i\u0307d");  // a blocked value that is not ASCII
-    IdentityColumns.RowIdentities fast = new IdentityColumns.RowIdentities(Set.copyOf(blocked));
+    IdentityTexts fast = new IdentityTexts(Set.copyOf(blocked));
     List<String> values = List.of("anonymous", " ANONYMOUS\t", "\n null ", "Null", "undefined ", "0", " 0 ", "00",
         "", "   ", "anonymous1", "anonymou", "user@example.com", "ANONYMOUS\u00a0", "\u0130D", "i\u0307d", "ID",
         "caf\u00e9", "\u0000null\u0000");
@@ -30,9 +30,9 @@ class IdentityColumnsTest {
 
   @Test
   void namespacesAreLowerCasedOnceAndAsJavaDoes() {
-    IdentityColumns.RowIdentities fast = new IdentityColumns.RowIdentities(BLOCKED);
+    IdentityTexts fast = new IdentityTexts(BLOCKED);
     for (String ns : List.of("ECID", "Email", "email", "\u0130dentity", "CRMID")) {
-      assertEquals(ns.toLowerCase(java.util.Locale.ROOT), fast.lowerCased(UTF8String.fromString(ns)).toString());
+      assertEquals(ns.toLowerCase(java.util.Locale.ROOT), fast.namespaceKey(UTF8String.fromString(ns)).toString());
     }
   }
 
