@@ -177,21 +177,23 @@ public final class IdentityGraph {
    * iterated.
    */
   public static long identitiesPerTask(org.apache.spark.SparkContext sc) {
-    long heapPerTask;
-    if (sc.isLocal()) {
-      heapPerTask = Runtime.getRuntime().maxMemory() / localThreads(sc.master());
-    } else {
-      int cores = sc.getConf().getInt("spark.executor.cores", 0);
-      if (cores <= 0) {
-        boolean oneCore = sc.master().startsWith("yarn") || sc.master().startsWith("k8s");
-        int executors = Math.max(1, sc.statusTracker().getExecutorInfos().length - 1);  // the driver is listed too
-        cores = oneCore ? 1 : Math.max(1, sc.defaultParallelism() / executors);
-      }
-      int tasks = Math.max(1, cores / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1)));
-      heapPerTask = sc.executorMemory() * 1024L * 1024L / tasks;
-    }
     // Never more than one forest holds: a larger graph is iterated whatever the heap.
-    return Math.min(LongUnionFind.MAX_NODES, Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask / HEAP_BYTES_PER_IDENTITY));
+    return Math.min(LongUnionFind.MAX_NODES, Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask(sc) / HEAP_BYTES_PER_IDENTITY));
+  }
+
+  /** The heap one task may count on: see {@link #identitiesPerTask}. */
+  static long heapPerTask(org.apache.spark.SparkContext sc) {
+    if (sc.isLocal()) {
+      return Runtime.getRuntime().maxMemory() / localThreads(sc.master());
+    }
+    int cores = sc.getConf().getInt("spark.executor.cores", 0);
+    if (cores <= 0) {
+      boolean oneCore = sc.master().startsWith("yarn") || sc.master().startsWith("k8s");
+      int executors = Math.max(1, sc.statusTracker().getExecutorInfos().length - 1);  // the driver is listed too
+      cores = oneCore ? 1 : Math.max(1, sc.defaultParallelism() / executors);
+    }
+    int tasks = Math.max(1, cores / Math.max(1, sc.getConf().getInt("spark.task.cpus", 1)));
+    return sc.executorMemory() * 1024L * 1024L / tasks;
   }
 
   /** Task threads of a local master: {@code local} 1, {@code local[N]} and {@code local[N,F]} N, {@code [*]} all. */
@@ -472,10 +474,11 @@ public final class IdentityGraph {
     GraphRows.Counters counters = new GraphRows.Counters(sc.longAccumulator("stitch-hashes-" + runName),
         sc.collectionAccumulator("stitch-colliding-" + runName), sc.longAccumulator("stitch-links-" + runName));
     Dataset<Row> emitted = members.emitted(rows, hash, again);
-    // One shuffle by key and a sort within partitions on one long (a radix sort), spilling as it must.
-    Dataset<Row> sorted = emitted.repartition(col("k")).sortWithinPartitions(col("k"));
-    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(sorted, GraphRows.EDGES,
-        partition -> GraphRows.edges(partition, counters)), "edges");
+    // One shuffle by key; each partition sorted by key in arrays while it fits a share of the task's heap (user
+    // memory, about 40% of it, as for union-find), else by Spark's external sorter.
+    long sortedInMemory = Math.max(1, heapPerTask(sc) * 2 / 5 / KeySort.BYTES_PER_ROW);
+    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(emitted.repartition(col("k")),
+        GraphRows.EDGES, partition -> GraphRows.edges(KeySort.sorted(partition, sortedInMemory), counters)), "edges");
     return new GraphPass(edges, counters);
   }
 

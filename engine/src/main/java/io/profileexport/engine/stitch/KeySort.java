@@ -1,0 +1,222 @@
+package io.profileexport.engine.stitch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.execution.UnsafeExternalRowSorter;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.collection.unsafe.sort.PrefixComparators;
+import org.apache.spark.util.collection.unsafe.sort.RecordComparator;
+import scala.collection.JavaConverters;
+
+/**
+ * Sorts a partition of emitted graph rows ({@link GraphRows#EMITTED}) by key for the scan ({@link GraphRows#edges}).
+ *
+ * <p>Spark's sort of rows radix-sorts (key prefix, pointer) pairs, then reads each row through its pointer, from
+ * wherever it landed in the sorter's pages: a cache and TLB miss for each of millions of small rows, which was most
+ * of the graph pass's reduce side. Here each row's fields are copied into arrays as the shuffle hands them over, in
+ * order, and the arrays are radix-sorted together by key, so the scan reads them in order too. An identity's texts
+ * stay where they were copied; the scan reads them only to keep or compare a key's identities.
+ *
+ * <p>The arrays take {@link #BYTES_PER_ROW} a row; a partition of more than {@code maxRows} rows (the task's share
+ * of the heap), or with more than a gigabyte of texts, goes to Spark's external sorter instead, which spills.
+ */
+final class KeySort {
+  /** Heap a buffered row takes at the peak: key, other id and kind with the text's place, twice while sorting, and texts. */
+  static final long BYTES_PER_ROW = 96;
+  private static final int MAX_TEXT_BYTES = 1 << 30;
+  private static final int KIND_BITS = 16;
+
+  private long[] keys = new long[1 << 12];
+  private long[] others = new long[1 << 12];
+  /** The row's kind in the low {@link #KIND_BITS}, above them 1 + the offset of its texts, or 0 without. */
+  private long[] metas = new long[1 << 12];
+  private int size;
+  /** Identity texts, each as: namespace key length (4 bytes), its bytes, id length (4 bytes), its bytes. */
+  private byte[] texts = new byte[1 << 16];
+  private int textSize;
+
+  private KeySort() {}
+
+  /**
+   * The rows of {@code rows} by key (ascending, as signed longs); rows of one key in no particular order. The rows
+   * returned are reused: the scan copies what it keeps.
+   */
+  static Iterator<InternalRow> sorted(Iterator<InternalRow> rows, long maxRows) {
+    KeySort buffer = new KeySort();
+    while (rows.hasNext()) {
+      if (buffer.size >= maxRows || buffer.textSize > MAX_TEXT_BYTES) {
+        return buffer.spilling(rows);
+      }
+      buffer.add(rows.next());
+    }
+    buffer.sort();
+    return buffer.iterator();
+  }
+
+  private void add(InternalRow row) {
+    if (size == keys.length) {
+      int grown = (int) Math.min(Integer.MAX_VALUE - 8, keys.length * 2L);
+      keys = Arrays.copyOf(keys, grown);
+      others = Arrays.copyOf(others, grown);
+      metas = Arrays.copyOf(metas, grown);
+    }
+    int kind = row.getInt(2);
+    if (kind >>> KIND_BITS != 0) {
+      throw new IllegalStateException("graph row kind " + kind + " does not fit " + KIND_BITS + " bits");
+    }
+    long textAt = 0;
+    if (!row.isNullAt(3)) {
+      textAt = textSize + 1L;
+      putText(row.getUTF8String(3));
+      putText(row.getUTF8String(4));
+    }
+    keys[size] = row.getLong(0);
+    others[size] = row.getLong(1);
+    metas[size++] = textAt << KIND_BITS | kind;
+  }
+
+  private void putText(UTF8String text) {
+    int n = text.numBytes();
+    if (textSize + 4 + n > texts.length) {
+      texts = Arrays.copyOf(texts, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(textSize + 4L + n,
+          texts.length * 2L)));
+    }
+    texts[textSize] = (byte) (n >>> 24);
+    texts[textSize + 1] = (byte) (n >>> 16);
+    texts[textSize + 2] = (byte) (n >>> 8);
+    texts[textSize + 3] = (byte) n;
+    text.writeToMemory(texts, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + textSize + 4);
+    textSize += 4 + n;
+  }
+
+  private int lengthAt(int at) {
+    return (texts[at] & 0xff) << 24 | (texts[at + 1] & 0xff) << 16 | (texts[at + 2] & 0xff) << 8 | texts[at + 3] & 0xff;
+  }
+
+  /**
+   * Least significant byte first, the three arrays moved together; a byte that is the same in every key (the high
+   * bytes of small final ids) is skipped. The sign bit is flipped so that the bytes' order is the signed order.
+   */
+  private void sort() {
+    int n = size;
+    int[][] counts = new int[8][256];
+    for (int i = 0; i < n; i++) {
+      long k = keys[i] ^ Long.MIN_VALUE;
+      for (int b = 0; b < 8; b++) {
+        counts[b][(int) (k >>> (b << 3)) & 0xff]++;
+      }
+    }
+    long[] k2 = new long[n];
+    long[] o2 = new long[n];
+    long[] m2 = new long[n];
+    for (int b = 0; b < 8 && n > 1; b++) {
+      int[] count = counts[b];
+      int shift = b << 3;
+      if (count[(int) ((keys[0] ^ Long.MIN_VALUE) >>> shift) & 0xff] == n) {
+        continue;
+      }
+      int[] at = new int[256];
+      for (int v = 1; v < 256; v++) {
+        at[v] = at[v - 1] + count[v - 1];
+      }
+      for (int i = 0; i < n; i++) {
+        long k = keys[i];
+        int d = at[(int) ((k ^ Long.MIN_VALUE) >>> shift) & 0xff]++;
+        k2[d] = k;
+        o2[d] = others[i];
+        m2[d] = metas[i];
+      }
+      long[] t = keys;
+      keys = k2;
+      k2 = t;
+      t = others;
+      others = o2;
+      o2 = t;
+      t = metas;
+      metas = m2;
+      m2 = t;
+    }
+  }
+
+  private Iterator<InternalRow> iterator() {
+    SpecificInternalRow out = new SpecificInternalRow(GraphRows.EMITTED);
+    return new Iterator<>() {
+      private int at;
+
+      @Override
+      public boolean hasNext() {
+        return at < size;
+      }
+
+      @Override
+      public InternalRow next() {
+        if (at >= size) {
+          throw new NoSuchElementException();
+        }
+        long meta = metas[at];
+        out.setLong(0, keys[at]);
+        out.setLong(1, others[at]);
+        out.setInt(2, (int) (meta & ((1 << KIND_BITS) - 1)));
+        long textAt = meta >>> KIND_BITS;
+        if (textAt == 0) {
+          out.setNullAt(3);
+          out.setNullAt(4);
+        } else {
+          int ns = (int) (textAt - 1);
+          int nsLength = lengthAt(ns);
+          int id = ns + 4 + nsLength;
+          out.update(3, UTF8String.fromBytes(texts, ns + 4, nsLength));
+          out.update(4, UTF8String.fromBytes(texts, id + 4, lengthAt(id)));
+        }
+        at++;
+        return out;
+      }
+    };
+  }
+
+  /** The buffered rows and the rest of {@code rows}, sorted by Spark's external sorter, which spills as it must. */
+  private Iterator<InternalRow> spilling(Iterator<InternalRow> rows) {
+    UnsafeExternalRowSorter.PrefixComputer prefix = new UnsafeExternalRowSorter.PrefixComputer() {
+      private final Prefix result = new Prefix();
+
+      @Override
+      public Prefix computePrefix(InternalRow row) {
+        result.isNull = false;
+        result.value = row.getLong(0);
+        return result;
+      }
+    };
+    try {
+      // The key is the whole prefix, so rows with equal prefixes are equal as far as the order goes.
+      UnsafeExternalRowSorter sorter = UnsafeExternalRowSorter.createWithRecordComparator(GraphRows.EMITTED,
+          () -> new RecordComparator() {
+            @Override
+            public int compare(Object l, long lOffset, int lLength, Object r, long rOffset, int rLength) {
+              return 0;
+            }
+          }, PrefixComparators.LONG, prefix, SparkEnv.get().memoryManager().pageSizeBytes(), true);
+      UnsafeProjection unsafe = UnsafeProjection.create(GraphRows.EMITTED);
+      Iterator<InternalRow> buffered = iterator();
+      while (buffered.hasNext()) {
+        sorter.insertRow(unsafe.apply(buffered.next()));
+      }
+      keys = others = metas = null;
+      texts = null;
+      while (rows.hasNext()) {
+        InternalRow row = rows.next();
+        sorter.insertRow(row instanceof UnsafeRow u ? u : unsafe.apply(row));
+      }
+      return JavaConverters.asJavaIterator(sorter.sort());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
