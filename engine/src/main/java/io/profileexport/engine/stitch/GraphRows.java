@@ -423,7 +423,23 @@ final class GraphRows implements Serializable {
 
   /** Sorts the first {@code count} values and moves the distinct ones to the front; returns how many there are. */
   static int distinct(long[] values, int count) {
-    Arrays.sort(values, 0, count);
+    // Most keys have none or one link: a call into Arrays.sort for each of millions of keys cost more than the scan.
+    if (count < 2) {
+      return count;
+    }
+    if (count <= 16) {
+      for (int i = 1; i < count; i++) {
+        long v = values[i];
+        int j = i - 1;
+        while (j >= 0 && values[j] > v) {
+          values[j + 1] = values[j];
+          j--;
+        }
+        values[j + 1] = v;
+      }
+    } else {
+      Arrays.sort(values, 0, count);
+    }
     int kept = 0;
     for (int n = 0; n < count; n++) {
       if (kept == 0 || values[n] != values[kept - 1]) {
@@ -434,7 +450,8 @@ final class GraphRows implements Serializable {
   }
 
   /**
-   * The edges of a partition of emitted rows sorted by key: per key, its distinct links and one mark with the or of
+   * The edges of a partition of emitted rows sorted by key, whose texts stay valid after the next row is read
+   * ({@link KeySort}'s do): per key, its distinct links and one mark with the or of
    * its marks' bits. Counts the distinct hashes among identity rows, reports each hash two different identities
    * share, and counts the links.
    */
@@ -503,8 +520,8 @@ final class GraphRows implements Serializable {
         if ((kind & IDENTITY) != 0) {
           if (nsKey == null) {
             hashes++;
-            nsKey = r.getUTF8String(3).clone();  // the sorter reuses the row's buffer
-            id = r.getUTF8String(4).clone();
+            nsKey = r.getUTF8String(3);  // kept as they are: a row's texts stay valid (KeySort)
+            id = r.getUTF8String(4);
           } else if (!collided && !(nsKey.equals(r.getUTF8String(3)) && id.equals(r.getUTF8String(4)))) {
             collided = true;
             counters.collidingHashes().add(key);

@@ -47,7 +47,7 @@ final class KeySort {
 
   /**
    * The rows of {@code rows} by key (ascending, as signed longs); rows of one key in no particular order. The rows
-   * returned are reused: the scan copies what it keeps.
+   * returned are reused, but the texts of each stay valid: the scan keeps a key's first identity as it is.
    */
   static Iterator<InternalRow> sorted(Iterator<InternalRow> rows, long maxRows) {
     KeySort buffer = new KeySort();
@@ -214,7 +214,23 @@ final class KeySort {
         InternalRow row = rows.next();
         sorter.insertRow(row instanceof UnsafeRow u ? u : unsafe.apply(row));
       }
-      return JavaConverters.asJavaIterator(sorter.sort());
+      Iterator<InternalRow> sorted = JavaConverters.asJavaIterator(sorter.sort());
+      // The sorter reuses its rows' buffers: the texts, which the scan keeps, are copied.
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return sorted.hasNext();
+        }
+
+        @Override
+        public InternalRow next() {
+          InternalRow row = sorted.next();
+          if (!row.isNullAt(3)) {
+            row = row.copy();
+          }
+          return row;
+        }
+      };
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
