@@ -280,12 +280,7 @@ public final class ProfileMerger implements Serializable {
           continue;
         }
         UTF8String ns = keys.getUTF8String(i);
-        UTF8String nsKey = texts.namespaceKey(ns);
-        Keyed<InternalRow> items = namespaces.get(nsKey);
-        if (items == null) {
-          items = new Keyed<>();
-          namespaces.add(nsKey, ns, items);
-        }
+        Keyed<InternalRow> items = namespaces.getOrAdd(texts.namespaceKey(ns), ns, Keyed::new);
         ArrayData array = values.getArray(i);
         for (int j = 0; j < array.numElements(); j++) {
           if (array.isNullAt(j)) {
@@ -295,25 +290,13 @@ public final class ProfileMerger implements Serializable {
           Object id = item.isNullAt(idIdx) ? null : item.get(idIdx, idType);
           if (!texts.isBlocked(id)) {
             UTF8String idText = id instanceof UTF8String s ? s : UTF8String.fromString(String.valueOf(id));
-            if (items.get(idText) == null) {
-              items.add(idText, null, item);
-            }
+            items.getOrAdd(idText, idText, () -> item);
           }
         }
       }
     }
-    int kept = 0;
-    Object[] spellings = new Object[namespaces.size];
-    Object[] itemArrays = new Object[namespaces.size];
-    for (int n = 0; n < namespaces.size; n++) {
-      Keyed<InternalRow> items = namespaces.valueAt(n);
-      if (items.size > 0) {
-        spellings[kept] = namespaces.spellings[n];
-        // By id in code point order, which is the order of the ids' UTF-8 bytes.
-        itemArrays[kept++] = new GenericArrayData(items.valuesByKey());
-      }
-    }
-    return kept == 0 ? null : mapData(Arrays.copyOf(spellings, kept), Arrays.copyOf(itemArrays, kept));
+    // Items by id in code point order, which is the order of the ids' UTF-8 bytes.
+    return namespaceMap(namespaces, items -> new GenericArrayData(items.valuesByKey()));
   }
 
   /**
@@ -339,12 +322,7 @@ public final class ProfileMerger implements Serializable {
           continue;
         }
         UTF8String ns = keys.getUTF8String(i);
-        UTF8String nsKey = texts.namespaceKey(ns);
-        Keyed<Membership> kept = namespaces.get(nsKey);
-        if (kept == null) {
-          kept = new Keyed<>();
-          namespaces.add(nsKey, ns, kept);
-        }
+        Keyed<Membership> kept = namespaces.getOrAdd(texts.namespaceKey(ns), ns, Keyed::new);
         MapData segments = values.getMap(i);
         ArrayData segmentIds = segments.keyArray();
         ArrayData entries = segments.valueArray();
@@ -366,21 +344,32 @@ public final class ProfileMerger implements Serializable {
         }
       }
     }
+    return namespaceMap(namespaces, segments -> {
+      Object[] entries = new Object[segments.size];
+      for (int s = 0; s < segments.size; s++) {
+        entries[s] = segments.valueAt(s).entry;
+      }
+      return mapData(Arrays.copyOf(segments.spellings, segments.size), entries);
+    });
+  }
+
+  /**
+   * The merged namespace map: each namespace that kept anything, spelled as first added, with {@code value} of what
+   * it kept; null when none did.
+   */
+  private static <V> Object namespaceMap(Keyed<Keyed<V>> namespaces,
+      java.util.function.Function<Keyed<V>, Object> value) {
     int kept = 0;
     Object[] spellings = new Object[namespaces.size];
-    Object[] segmentMaps = new Object[namespaces.size];
+    Object[] values = new Object[namespaces.size];
     for (int n = 0; n < namespaces.size; n++) {
-      Keyed<Membership> segments = namespaces.valueAt(n);
-      if (segments.size > 0) {
-        Object[] entries = new Object[segments.size];
-        for (int s = 0; s < segments.size; s++) {
-          entries[s] = segments.valueAt(s).entry;
-        }
+      Keyed<V> inner = namespaces.valueAt(n);
+      if (inner.size > 0) {
         spellings[kept] = namespaces.spellings[n];
-        segmentMaps[kept++] = mapData(Arrays.copyOf(segments.spellings, segments.size), entries);
+        values[kept++] = value.apply(inner);
       }
     }
-    return kept == 0 ? null : mapData(Arrays.copyOf(spellings, kept), Arrays.copyOf(segmentMaps, kept));
+    return kept == 0 ? null : mapData(Arrays.copyOf(spellings, kept), Arrays.copyOf(values, kept));
   }
 
   /** A segment's entry kept so far and its qualification time. */
@@ -425,7 +414,18 @@ public final class ProfileMerger implements Serializable {
       return (V) values[n];
     }
 
-    void add(UTF8String key, UTF8String spelling, V value) {
+    /** The value of {@code key}, added with {@code spelling} and a value of {@code make} when absent. */
+    V getOrAdd(UTF8String key, UTF8String spelling, java.util.function.Supplier<V> make) {
+      V found = get(key);
+      if (found != null) {
+        return found;
+      }
+      V value = make.get();
+      add(key, spelling, value);
+      return value;
+    }
+
+    private void add(UTF8String key, UTF8String spelling, V value) {
       if (size == keys.length) {
         keys = Arrays.copyOf(keys, size * 2);
         spellings = Arrays.copyOf(spellings, size * 2);

@@ -178,7 +178,8 @@ public final class IdentityGraph {
    */
   public static long identitiesPerTask(org.apache.spark.SparkContext sc) {
     // Never more than one forest holds: a larger graph is iterated whatever the heap.
-    return Math.min(LongUnionFind.MAX_NODES, Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask(sc) / HEAP_BYTES_PER_IDENTITY));
+    return Math.min(LongUnionFind.MAX_NODES,
+        Math.max(MIN_IDENTITIES_PER_TASK, heapPerTask(sc) / HEAP_BYTES_PER_IDENTITY));
   }
 
   /** The heap one task may count on: see {@link #identitiesPerTask}. */

@@ -29,7 +29,7 @@ import scala.collection.JavaConverters;
  * of the heap), or with more than a gigabyte of texts, goes to Spark's external sorter instead, which spills.
  */
 final class KeySort {
-  /** Heap a buffered row takes at the peak: key, other id and kind with the text's place, twice while sorting, and texts. */
+  /** Heap a buffered row takes at the peak: key, other id, kind with its texts' place (twice while sorting), texts. */
   static final long BYTES_PER_ROW = 96;
   private static final int MAX_TEXT_BYTES = 1 << 30;
   private static final int KIND_BITS = 16;
