@@ -191,10 +191,12 @@ public final class Export {
       // counts them) and of the events (counted there; not again when identity hashes collide and the graph is
       // read a second time). Records also carry whether they meet the filters' fragment condition, so that
       // stitching can leave out the profiles the filters would drop before they are merged.
-      Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), plan.profileUnion());
+      StructType marking = ProfileFilter.markingOnly(plan.request(),
+          IdentityColumns.linkingOnly(plan.profileUnion()));
+      Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), marking);
       LinkMembers members = LinkMembers.asRead(List.of(
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(),
-              IdentityColumns.linkingOnly(plan.profileUnion())), fragment.map(c -> c.as(IdentityGraph.CANDIDATE))),
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking),
+              fragment.map(c -> c.as(IdentityGraph.CANDIDATE))),
               true, null),
           new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(),
               IdentityColumns.linkingOnly(plan.eventUnion()))), false, stitching.eventCounters)),

@@ -158,15 +158,20 @@ public final class InputFrames {
   }
 
   /**
-   * The schema a batch is read with: its own, with the items of its {@code identityMap} cut down to the fields the
-   * union's items have, so that a union cut down for linking ({@code IdentityColumns.linkingOnly}) makes Parquet
-   * decode only those. A full union cuts nothing: it has every batch's fields.
+   * The schema a batch is read with: its own, with the items of its {@code identityMap} and the entries of its
+   * {@code segmentMembership} cut down to the fields the union's have, so that a union cut down for linking
+   * ({@code IdentityColumns.linkingOnly}, {@code ProfileFilter.markingOnly}) makes Parquet decode only those. A full
+   * union cuts nothing: it has every batch's fields.
    */
   static StructType readSchema(StructType batch, StructType union) {
-    return io.profileexport.engine.merge.XdmMaps.identityItem(union)
+    StructType items = io.profileexport.engine.merge.XdmMaps.identityItem(union)
         .map(wanted -> io.profileexport.engine.merge.XdmMaps.withIdentityItems(batch,
             name -> wanted.getFieldIndex(name).isDefined()))
         .orElse(batch);
+    return io.profileexport.engine.merge.XdmMaps.membershipEntry(union)
+        .map(wanted -> io.profileexport.engine.merge.XdmMaps.withMembershipEntries(items,
+            name -> wanted.getFieldIndex(name).isDefined()))
+        .orElse(items);
   }
 
   /** The dataset's visible batches in this instance's snapshot. */

@@ -37,26 +37,59 @@ public final class XdmMaps {
    * order; {@code schema} itself when it has no such map, or when that would keep all fields or none.
    */
   public static StructType withIdentityItems(StructType schema, java.util.function.Predicate<String> keep) {
-    Optional<StructType> item = identityItem(schema);
-    if (item.isEmpty()) {
-      return schema;
-    }
-    StructType kept = new StructType();
-    for (StructField f : item.get().fields()) {
-      if (keep.test(f.name())) {
-        kept = kept.add(f);
-      }
-    }
-    if (kept.size() == 0 || kept.size() == item.get().size()) {
+    Optional<StructType> kept = identityItem(schema).flatMap(item -> cut(item, keep));
+    if (kept.isEmpty()) {
       return schema;
     }
     MapType map = (MapType) schema.apply(IDENTITY_MAP).dataType();
     ArrayType items = (ArrayType) map.valueType();
-    MapType cut = DataTypes.createMapType(map.keyType(), DataTypes.createArrayType(kept, items.containsNull()),
-        map.valueContainsNull());
+    return withField(schema, IDENTITY_MAP, DataTypes.createMapType(map.keyType(),
+        DataTypes.createArrayType(kept.get(), items.containsNull()), map.valueContainsNull()));
+  }
+
+  /** The entry struct of a schema's {@code segmentMembership} (namespace, then segment id, to an entry), if any. */
+  public static Optional<StructType> membershipEntry(StructType schema) {
+    if (schema.getFieldIndex(SEGMENT_MEMBERSHIP).isDefined()
+        && schema.apply(SEGMENT_MEMBERSHIP).dataType() instanceof MapType byNamespace
+        && byNamespace.valueType() instanceof MapType bySegment
+        && bySegment.valueType() instanceof StructType entry) {
+      return Optional.of(entry);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * {@code schema} with the entries of its {@code segmentMembership} cut down to the fields {@code keep} accepts, in
+   * their order; {@code schema} itself when it has no such map, or when that would keep all fields or none.
+   */
+  public static StructType withMembershipEntries(StructType schema, java.util.function.Predicate<String> keep) {
+    Optional<StructType> kept = membershipEntry(schema).flatMap(entry -> cut(entry, keep));
+    if (kept.isEmpty()) {
+      return schema;
+    }
+    MapType byNamespace = (MapType) schema.apply(SEGMENT_MEMBERSHIP).dataType();
+    MapType bySegment = (MapType) byNamespace.valueType();
+    return withField(schema, SEGMENT_MEMBERSHIP, DataTypes.createMapType(byNamespace.keyType(),
+        DataTypes.createMapType(bySegment.keyType(), kept.get(), bySegment.valueContainsNull()),
+        byNamespace.valueContainsNull()));
+  }
+
+  /** The fields of {@code struct} that {@code keep} accepts; empty when that is all of them or none. */
+  private static Optional<StructType> cut(StructType struct, java.util.function.Predicate<String> keep) {
+    StructType kept = new StructType();
+    for (StructField f : struct.fields()) {
+      if (keep.test(f.name())) {
+        kept = kept.add(f);
+      }
+    }
+    return kept.size() == 0 || kept.size() == struct.size() ? Optional.empty() : Optional.of(kept);
+  }
+
+  /** {@code schema} with its top-level field {@code name} of type {@code type}, in its place. */
+  private static StructType withField(StructType schema, String name, DataType type) {
     StructType out = new StructType();
     for (StructField f : schema.fields()) {
-      out = out.add(f.name().equals(IDENTITY_MAP) ? f.copy(f.name(), cut, f.nullable(), f.metadata()) : f);
+      out = out.add(f.name().equals(name) ? f.copy(f.name(), type, f.nullable(), f.metadata()) : f);
     }
     return out;
   }

@@ -1,5 +1,6 @@
 package io.profileexport.engine.select;
 
+import io.profileexport.engine.ColumnarTexts;
 import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.merge.DataTimestamps;
 import io.profileexport.engine.model.ExportRequest;
@@ -42,6 +43,13 @@ public final class SegmentMatcher implements Serializable {
   private final DataType timeType;
   private final String timeZone;
   private transient ZoneId zone;
+  /** The map's texts, read without copying dictionary entries again and again ({@link ColumnarTexts}). */
+  private transient ColumnarTexts namespaceTexts;
+  private transient ColumnarTexts segmentTexts;
+  private transient ColumnarTexts statusTexts;
+  /** The last status read and its lower case: with {@link #statusTexts}, the same text for most rows. */
+  private transient UTF8String lastStatus;
+  private transient UTF8String lastStatusLowered;
 
   private SegmentMatcher(List<ExportRequest.SegmentFilter> segments, Optional<Long> start, Optional<Long> end,
       StructType entry, String timeZone) {
@@ -80,6 +88,11 @@ public final class SegmentMatcher implements Serializable {
 
   /** Called by the generated code for each row with a non-null map. */
   public boolean matches(MapData membership) {
+    if (segmentTexts == null) {
+      namespaceTexts = new ColumnarTexts();
+      segmentTexts = new ColumnarTexts();
+      statusTexts = new ColumnarTexts();
+    }
     ArrayData names = membership.keyArray();
     ArrayData bySegment = membership.valueArray();
     for (int i = 0; i < membership.numElements(); i++) {
@@ -91,13 +104,13 @@ public final class SegmentMatcher implements Serializable {
       ArrayData ids = segments.keyArray();
       ArrayData entries = segments.valueArray();
       for (int j = 0; j < segments.numElements(); j++) {
-        UTF8String id = ids.getUTF8String(j);
+        UTF8String id = segmentTexts.get(ids, j);
         for (int s = 0; s < segmentIds.length; s++) {
           if (!segmentIds[s].equals(id) || entries.isNullAt(j)) {
             continue;
           }
           if (namespace == null) {
-            namespace = names.getUTF8String(i).toLowerCase();
+            namespace = namespaceTexts.get(names, i).toLowerCase();
           }
           if (namespaces[s].equals(namespace) && entryMatches(entries.getStruct(j, entryFields), statuses[s])) {
             return true;
@@ -109,10 +122,15 @@ public final class SegmentMatcher implements Serializable {
   }
 
   private boolean entryMatches(InternalRow entry, UTF8String[] wanted) {
-    if (entry.isNullAt(statusIdx)) {
+    UTF8String raw = statusTexts.get(entry, statusIdx);
+    if (raw == null) {
       return false;
     }
-    UTF8String status = entry.getUTF8String(statusIdx).toLowerCase();
+    if (raw != lastStatus) {
+      lastStatus = raw;
+      lastStatusLowered = raw.toLowerCase();
+    }
+    UTF8String status = lastStatusLowered;
     boolean listed = false;
     for (UTF8String w : wanted) {
       listed |= w.equals(status);

@@ -74,6 +74,14 @@ final class ComponentLookup implements Serializable {
   private final boolean onlyListed;
   /** This copy's lookup: each task deserializes its own copy, so only its first row looks in {@link #LOADED}. */
   private transient LongLongMap roots;
+  /**
+   * The last identity {@link #lists} found, with its root: the wide read keeps a row by its smallest identity and
+   * keys it next ({@link #rootOf}) by the same one, and a probe of a table of millions of identities is a cache and
+   * TLB miss. Any thread may see any copy's: a node has one root, so a match is right whoever stored it.
+   */
+  private transient Found lastFound;
+
+  private record Found(long node, long root) {}
 
   private ComponentLookup(String folder, Map<String, String> hadoopConf, boolean onlyListed) {
     this.key = folder + "#" + UUID.randomUUID();
@@ -141,7 +149,8 @@ final class ComponentLookup implements Serializable {
       if (n == null) {
         return null;  // no identity: taking-part rows always have one, the primary
       }
-      long root = self.roots().get(n);
+      Found found = self.lastFound;
+      long root = found != null && found.node() == n ? found.root() : self.roots().get(n);
       return root != LongLongMap.ABSENT ? root : self.onlyListed ? UNLISTED : n;
       // Declared nondeterministic only so that Spark evaluates it once per row: a deterministic UDF would be copied
       // into the filter on UNLISTED pushed below its projection, and looked up twice.
@@ -150,7 +159,12 @@ final class ComponentLookup implements Serializable {
 
   /** Whether the lookup lists the component of a row whose smallest identity id is {@code node}. */
   boolean lists(long node) {
-    return roots().get(node) != LongLongMap.ABSENT;
+    long root = roots().get(node);
+    if (root == LongLongMap.ABSENT) {
+      return false;
+    }
+    lastFound = new Found(node, root);
+    return true;
   }
 
   private LongLongMap roots() {

@@ -270,7 +270,7 @@ public final class IdentityColumns {
           if (keys.isNullAt(n) || values.isNullAt(n)) {
             continue;
           }
-          UTF8String spelling = keys.getUTF8String(n);
+          UTF8String spelling = seen.namespaces.get(keys, n);
           UTF8String nsKey = seen.texts.namespaceKey(spelling);
           ArrayData items = values.getArray(n);
           for (int i = 0; i < items.numElements(); i++) {
@@ -358,6 +358,8 @@ public final class IdentityColumns {
   static final class RowIdentities {
     /** Namespace keys and the blocked check, cached for the task. */
     final IdentityTexts texts;
+    /** Namespace spellings read from a scan's batches without copying the dictionary's entry for each row. */
+    final io.profileexport.engine.ColumnarTexts namespaces = new io.profileexport.engine.ColumnarTexts();
     private UTF8String[] nsKeys = new UTF8String[4];
     private UTF8String[] idTexts = new UTF8String[4];
     private UTF8String[] spellings = new UTF8String[4];

@@ -89,6 +89,31 @@ class InputFramesTest {
     assertEquals(new TreeSet<>(List.of("a1 {\"ECID\":[{\"id\":\"e1\",\"primary\":true}]}", "a2 null")), out);
   }
 
+  @Test
+  void aUnionCutDownForMarkingReadsOnlyTheMembershipEntryFieldsItHas() throws Exception {
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
+    TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(
+        "{'_id':'a1','segmentMembership':{'ups':{'s1':{'status':'realized',"
+            + "'lastQualificationTime':'2019-09-01T00:00:00Z'}}}}",
+        "{'_id':'a2'}")));
+    DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
+    org.apache.spark.sql.types.StructType marking = io.profileexport.engine.merge.XdmMaps.withMembershipEntries(
+        read.union(), "status"::equals);
+    assertEquals("map<string,map<string,struct<status:string>>>",
+        marking.apply("segmentMembership").dataType().simpleString());
+    org.apache.spark.sql.Dataset<Row> rows = new InputFrames(SharedSpark.session(), catalog)
+        .read(List.of(read.dataset()), marking);
+    assertEquals(marking.apply("segmentMembership").dataType(), rows.schema().apply("segmentMembership").dataType());
+    // Parquet is asked for the status only.
+    assertEquals(false, rows.queryExecution().executedPlan().toString().contains("lastQualificationTime"));
+    TreeSet<String> out = new TreeSet<>();
+    for (Row r : rows.select(col("_id"), org.apache.spark.sql.functions.to_json(col("segmentMembership")))
+        .collectAsList()) {
+      out.add(r.getString(0) + " " + r.getString(1));
+    }
+    assertEquals(new TreeSet<>(List.of("a1 {\"ups\":{\"s1\":{\"status\":\"realized\"}}}", "a2 null")), out);
+  }
+
   /** The dataset record and its recorded schema as the union, for a dataset read alone. */
   private record DatasetRecordsUnion(io.profileexport.engine.model.DatasetRecord dataset,
       org.apache.spark.sql.types.StructType union) {

@@ -1,6 +1,7 @@
 package io.profileexport.engine.select;
 
 import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.profileexport.engine.SystemColumns;
@@ -113,6 +114,36 @@ class ProfileFilterTest {
           ProfileFilter.fragmentCondition(windowed, raw).orElseThrow()).select(col("_id"))), "in");
     } finally {
       conf.set("spark.sql.ansi.enabled", ansi);
+    }
+  }
+
+  /** The marking pass reads the times only for a window; the condition made from its cut union keeps the same. */
+  @Test
+  void theMarkingUnionKeepsTheTimesOnlyForAWindow() {
+    StructType raw = StructType.fromDDL("_id STRING, segmentMembership MAP<STRING, MAP<STRING,"
+        + " STRUCT<lastQualificationTime: STRING, status: STRING, extra: STRING>>>");
+    ExportRequest plain = request(List.of(UPS_S), Optional.empty(), Optional.empty(), Optional.empty());
+    ExportRequest windowed = request(List.of(UPS_S), Optional.of(1567296000000L), Optional.empty(),
+        Optional.empty());
+    assertEquals("map<string,map<string,struct<status:string>>>",
+        ProfileFilter.markingOnly(plain, raw).apply("segmentMembership").dataType().simpleString());
+    assertEquals("map<string,map<string,struct<lastQualificationTime:string,status:string>>>",
+        ProfileFilter.markingOnly(windowed, raw).apply("segmentMembership").dataType().simpleString());
+    String[] rows = {
+        "{'_id':'before','segmentMembership':{'ups':{'s':{'status':'realized',"
+            + "'lastQualificationTime':'2019-08-01T12:00:00Z'}}}}",
+        "{'_id':'exited','segmentMembership':{'ups':{'s':{'status':'exited',"
+            + "'lastQualificationTime':'2019-09-01T12:00:00Z'}}}}",
+        "{'_id':'in','segmentMembership':{'ups':{'s':{'status':'realized',"
+            + "'lastQualificationTime':'2019-09-01T12:00:00Z'}}}}"};
+    for (ExportRequest request : List.of(plain, windowed)) {
+      StructType marking = ProfileFilter.markingOnly(request, raw);
+      List<String> whole = RowsJson.of(Frames.of(raw, rows)
+          .filter(ProfileFilter.fragmentCondition(request, raw).orElseThrow()).select(col("_id")));
+      assertEquals(whole, RowsJson.of(Frames.of(marking, rows)
+          .filter(ProfileFilter.fragmentCondition(request, marking).orElseThrow()).select(col("_id"))),
+          "the same records meet the condition read with the cut union");
+      assertEquals(request == plain ? 2 : 1, whole.size(), "the window counts: " + whole);
     }
   }
 

@@ -159,6 +159,24 @@ class SegmentMatcherTest {
     }
   }
 
+  /**
+   * Read back from Parquet, the matcher gets the scan's column batches, whose namespaces, segment ids and statuses
+   * are dictionary-encoded (the rows repeated, so that Parquet makes dictionaries) and read as such
+   * ({@link io.profileexport.engine.ColumnarTexts}).
+   */
+  @Test
+  void readFromParquetWithDictionaries(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Dataset<Row> once = rows("TIMESTAMP", "2019-09-01T00:00:00.000Z", "2019-08-31T23:59:59.999Z",
+        "2019-09-02T00:00:00.000Z", "2019-09-01T12:00:00.000Z");
+    Dataset<Row> repeated = once;
+    for (int n = 0; n < 20; n++) {
+      repeated = repeated.union(once);
+    }
+    String path = dir.resolve("rows").toString();
+    repeated.coalesce(1).write().parquet(path);
+    everyRequest(once.sparkSession().read().parquet(path));
+  }
+
   @Test
   void epochMillisTimes() {
     everyRequest(rows("BIGINT", String.valueOf(START), String.valueOf(START - 1), String.valueOf(END),

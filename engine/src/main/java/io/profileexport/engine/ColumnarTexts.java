@@ -1,0 +1,122 @@
+package io.profileexport.engine;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.execution.vectorized.Dictionary;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarArray;
+import org.apache.spark.sql.vectorized.ColumnarRow;
+import org.apache.spark.unsafe.types.UTF8String;
+
+/**
+ * Reads the texts of one string column of a Parquet scan's batches, as Java called from the scan's generated code
+ * sees them ({@link ColumnarArray}, {@link ColumnarRow}), decoding each dictionary entry once per batch.
+ *
+ * <p>Why: a dictionary-encoded value read with {@code getUTF8String} is copied out of the dictionary page into a new
+ * array each time; namespaces, segment ids and statuses are a handful of values repeated in millions of records, and
+ * those copies were 5-7% of an export's CPU samples. A page's entries are the same whatever row reads them, so one
+ * decoded text per dictionary id serves every row of the batch. Anything else (rows and arrays of Spark's own row
+ * format, columns without a dictionary, ids past {@link #MAX_CACHED_ID}, a Spark whose classes do not have the
+ * fields read here) is read by {@code getUTF8String}, as before.
+ *
+ * <p>One instance per column read and per thread: it caches, unsynchronized. The texts it returns are never changed
+ * afterwards, so a caller may keep them.
+ */
+public final class ColumnarTexts {
+  /** Dictionaries with more entries (ids, say) are not worth caching: each entry is read about once. */
+  static final int MAX_CACHED_ID = 4095;
+  private static final VarHandle ARRAY_DATA;
+  private static final VarHandle ARRAY_OFFSET;
+  private static final VarHandle ROW_DATA;
+  private static final VarHandle ROW_ID;
+  private static final VarHandle DICTIONARY;
+
+  static {
+    VarHandle arrayData = null;
+    VarHandle arrayOffset = null;
+    VarHandle rowData = null;
+    VarHandle rowId = null;
+    VarHandle dictionary = null;
+    try {
+      MethodHandles.Lookup here = MethodHandles.lookup();
+      MethodHandles.Lookup array = MethodHandles.privateLookupIn(ColumnarArray.class, here);
+      arrayData = array.findVarHandle(ColumnarArray.class, "data", ColumnVector.class);
+      arrayOffset = array.findVarHandle(ColumnarArray.class, "offset", int.class);
+      MethodHandles.Lookup row = MethodHandles.privateLookupIn(ColumnarRow.class, here);
+      rowData = row.findVarHandle(ColumnarRow.class, "data", ColumnVector.class);
+      rowId = row.findVarHandle(ColumnarRow.class, "rowId", int.class);
+      dictionary = MethodHandles.privateLookupIn(WritableColumnVector.class, here)
+          .findVarHandle(WritableColumnVector.class, "dictionary", Dictionary.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // Another Spark: every text is read by getUTF8String.
+      arrayData = null;
+    }
+    ARRAY_DATA = arrayData;
+    ARRAY_OFFSET = arrayOffset;
+    ROW_DATA = rowData;
+    ROW_ID = rowId;
+    DICTIONARY = dictionary;
+  }
+
+  private Dictionary cachedFor;
+  /** Per dictionary id: its text, valid while {@code stamps[id] == generation}. */
+  private UTF8String[] texts = new UTF8String[16];
+  private int[] stamps = new int[16];
+  private int generation = 1;
+
+  /** Whether this Spark's columnar classes can be read here (else every text is read by getUTF8String). */
+  static boolean available() {
+    return ARRAY_DATA != null;
+  }
+
+  /** {@code array.getUTF8String(i)}, or null when the element is null. */
+  public UTF8String get(ArrayData array, int i) {
+    if (ARRAY_DATA != null && array instanceof ColumnarArray columnar
+        && ARRAY_DATA.get(columnar) instanceof WritableColumnVector vector && vector.hasDictionary()) {
+      return fromDictionary(vector, (int) ARRAY_OFFSET.get(columnar) + i);
+    }
+    return array.isNullAt(i) ? null : array.getUTF8String(i);
+  }
+
+  /** {@code row.getUTF8String(ordinal)}, or null when the field is null. */
+  public UTF8String get(InternalRow row, int ordinal) {
+    if (ARRAY_DATA != null && row instanceof ColumnarRow columnar
+        && ((ColumnVector) ROW_DATA.get(columnar)).getChild(ordinal) instanceof WritableColumnVector vector
+        && vector.hasDictionary()) {
+      return fromDictionary(vector, (int) ROW_ID.get(columnar));
+    }
+    return row.isNullAt(ordinal) ? null : row.getUTF8String(ordinal);
+  }
+
+  private UTF8String fromDictionary(WritableColumnVector vector, int rowId) {
+    if (vector.isNullAt(rowId)) {
+      return null;
+    }
+    int id = vector.getDictionaryIds().getDictId(rowId);
+    if (id < 0 || id > MAX_CACHED_ID) {
+      return vector.getUTF8String(rowId);
+    }
+    Dictionary dictionary = (Dictionary) DICTIONARY.get(vector);
+    if (dictionary != cachedFor) {
+      // Spark sets a new dictionary for each batch it decodes lazily (and for each column chunk).
+      cachedFor = dictionary;
+      if (++generation == 0) {
+        java.util.Arrays.fill(stamps, 0);
+        generation = 1;
+      }
+    }
+    if (id >= texts.length) {
+      int size = Math.min(MAX_CACHED_ID + 1, Math.max(id + 1, texts.length * 2));
+      texts = java.util.Arrays.copyOf(texts, size);
+      stamps = java.util.Arrays.copyOf(stamps, size);
+    }
+    if (stamps[id] != generation) {
+      texts[id] = UTF8String.fromBytes(dictionary.decodeToBinary(id));
+      stamps[id] = generation;
+    }
+    return texts[id];
+  }
+}

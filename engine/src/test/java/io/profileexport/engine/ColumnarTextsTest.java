@@ -1,0 +1,136 @@
+package io.profileexport.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.execution.vectorized.Dictionary;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarArray;
+import org.apache.spark.sql.vectorized.ColumnarRow;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ColumnarTexts} on column vectors as a Parquet scan fills them (dictionary ids and a dictionary set per
+ * batch, nulls, plain values) and on Spark's other arrays and rows: always what {@code getUTF8String} reads.
+ */
+class ColumnarTextsTest {
+  /** A dictionary whose entry {@code id} is {@code prefix + id}. */
+  private static Dictionary dictionary(String prefix) {
+    return new Dictionary() {
+      @Override
+      public int decodeToInt(int id) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public long decodeToLong(int id) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public float decodeToFloat(int id) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public double decodeToDouble(int id) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public byte[] decodeToBinary(int id) {
+        return (prefix + id).getBytes(StandardCharsets.UTF_8);
+      }
+    };
+  }
+
+  /** {@code rows} values of dictionary ids {@code ids[i]} (a negative id: a null), as a dictionary page gives them. */
+  private static void fill(WritableColumnVector vector, Dictionary dictionary, int... ids) {
+    vector.reset();
+    WritableColumnVector dictionaryIds = vector.reserveDictionaryIds(ids.length);
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < 0) {
+        vector.putNull(i);
+      } else {
+        vector.putNotNull(i);
+        dictionaryIds.putInt(i, ids[i]);
+      }
+    }
+    vector.setDictionary(dictionary);
+  }
+
+  private static void assertReadsAsSpark(ColumnarTexts texts, ColumnarArray array) {
+    for (int i = 0; i < array.numElements(); i++) {
+      UTF8String expected = array.isNullAt(i) ? null : array.getUTF8String(i);
+      assertEquals(expected, texts.get(array, i), "element " + i);
+    }
+  }
+
+  @Test
+  void dictionaryTextsAreDecodedOncePerDictionaryAndReadAsSparkReadsThem() {
+    assertTrue(ColumnarTexts.available(), "this Spark's columnar classes are read directly");
+    OnHeapColumnVector vector = new OnHeapColumnVector(16, DataTypes.StringType);
+    fill(vector, dictionary("ns"), 0, 1, 0, -1, 2, 1, 0, ColumnarTexts.MAX_CACHED_ID + 7);
+    ColumnarTexts texts = new ColumnarTexts();
+    ColumnarArray array = new ColumnarArray(vector, 1, 7);  // an array starting past the vector's first value
+    assertReadsAsSpark(texts, array);
+    assertNull(texts.get(array, 2));
+    // One decoded text per dictionary id: the second read of an id is the same object.
+    assertSame(texts.get(array, 0), texts.get(array, 4));
+    assertSame(texts.get(array, 1), texts.get(array, 5));
+    assertEquals(UTF8String.fromString("ns" + (ColumnarTexts.MAX_CACHED_ID + 7)), texts.get(array, 6));
+
+    // The next batch: the same ids in another dictionary read as that dictionary's entries, not the cached ones.
+    fill(vector, dictionary("segment"), 1, 1, 0, 2);
+    ColumnarArray next = new ColumnarArray(vector, 0, 4);
+    assertReadsAsSpark(texts, next);
+    assertEquals(UTF8String.fromString("segment1"), texts.get(next, 0));
+  }
+
+  @Test
+  void structFieldsWithADictionaryAndPlainValues() {
+    StructType entry = new StructType().add("status", DataTypes.StringType).add("plain", DataTypes.StringType);
+    OnHeapColumnVector structs = new OnHeapColumnVector(4, entry);
+    WritableColumnVector status = structs.getChild(0);
+    fill(status, dictionary("status"), 2, -1, 2, 0);
+    WritableColumnVector plain = structs.getChild(1);
+    for (int i = 0; i < 4; i++) {
+      structs.putNotNull(i);
+      if (i == 2) {
+        plain.putNull(i);
+      } else {
+        plain.putByteArray(i, ("plain" + i).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    ColumnarTexts statusTexts = new ColumnarTexts();
+    ColumnarTexts plainTexts = new ColumnarTexts();
+    for (int i = 0; i < 4; i++) {
+      ColumnarRow row = new ColumnarRow(structs, i);
+      assertEquals(row.isNullAt(0) ? null : row.getUTF8String(0), statusTexts.get(row, 0), "status of " + i);
+      assertEquals(row.isNullAt(1) ? null : row.getUTF8String(1), plainTexts.get(row, 1), "plain of " + i);
+    }
+    assertSame(statusTexts.get(new ColumnarRow(structs, 0), 0), statusTexts.get(new ColumnarRow(structs, 2), 0));
+    assertNull(statusTexts.get(new ColumnarRow(structs, 1), 0));
+    assertNull(plainTexts.get(new ColumnarRow(structs, 2), 1));
+  }
+
+  @Test
+  void sparksOtherArraysAndRowsAreReadAsTheyAre() {
+    ColumnarTexts texts = new ColumnarTexts();
+    GenericArrayData array = new GenericArrayData(new Object[] {UTF8String.fromString("a"), null});
+    assertEquals(UTF8String.fromString("a"), texts.get(array, 0));
+    assertNull(texts.get(array, 1));
+    GenericInternalRow row = new GenericInternalRow(new Object[] {null, UTF8String.fromString("b")});
+    assertNull(texts.get(row, 0));
+    assertEquals(UTF8String.fromString("b"), texts.get(row, 1));
+  }
+}
