@@ -23,14 +23,18 @@ import scala.collection.JavaConverters;
  * wherever it landed in the sorter's pages: a cache and TLB miss for each of millions of small rows, which was most
  * of the graph pass's reduce side. Here each row's fields are copied into arrays as the shuffle hands them over, in
  * order, and the arrays are radix-sorted together by key, so the scan reads them in order too. An identity's texts
- * stay where they were copied; the scan reads them only to keep or compare a key's identities.
+ * stay where they were copied, their lengths go with the row; the scan reads them only to compare a key's second
+ * and later identities with its first.
  *
  * <p>The arrays take {@link #BYTES_PER_ROW} a row; a partition of more than {@code maxRows} rows (the task's share
  * of the heap), or with more than a gigabyte of texts, goes to Spark's external sorter instead, which spills.
  */
 final class KeySort {
-  /** Heap a buffered row takes at the peak: key, other id, kind with its texts' place (twice while sorting), texts. */
-  static final long BYTES_PER_ROW = 96;
+  /**
+   * Heap a buffered row takes at the peak: key, other id, kind with its texts' place, their lengths (twice while
+   * sorting), texts.
+   */
+  static final long BYTES_PER_ROW = 112;
   private static final int MAX_TEXT_BYTES = 1 << 30;
   private static final int KIND_BITS = 16;
 
@@ -38,8 +42,15 @@ final class KeySort {
   private long[] others = new long[1 << 12];
   /** The row's kind in the low {@link #KIND_BITS}, above them 1 + the offset of its texts, or 0 without. */
   private long[] metas = new long[1 << 12];
+  /**
+   * The lengths of the row's texts: namespace key above, id below. Sorted with the rows, so that the scan makes a
+   * row's texts without reading them: they lie wherever their row arrived, and most keys have one identity row,
+   * whose texts are then never read at all (reading each row's lengths from the texts was a cache miss a row, half
+   * of the reduce).
+   */
+  private long[] lengths = new long[1 << 12];
   private int size;
-  /** Identity texts, each as: namespace key length (4 bytes), its bytes, id length (4 bytes), its bytes. */
+  /** Identity texts, each as the namespace key's bytes, then the id's. */
   private byte[] texts = new byte[1 << 16];
   private int textSize;
 
@@ -67,17 +78,23 @@ final class KeySort {
       keys = Arrays.copyOf(keys, grown);
       others = Arrays.copyOf(others, grown);
       metas = Arrays.copyOf(metas, grown);
+      lengths = Arrays.copyOf(lengths, grown);
     }
     int kind = row.getInt(2);
     if (kind >>> KIND_BITS != 0) {
       throw new IllegalStateException("graph row kind " + kind + " does not fit " + KIND_BITS + " bits");
     }
     long textAt = 0;
+    long length = 0;
     if (!row.isNullAt(3)) {
       textAt = textSize + 1L;
-      putText(row.getUTF8String(3));
-      putText(row.getUTF8String(4));
+      UTF8String ns = row.getUTF8String(3);
+      UTF8String id = row.getUTF8String(4);
+      putText(ns);
+      putText(id);
+      length = (long) ns.numBytes() << 32 | id.numBytes();
     }
+    lengths[size] = length;
     keys[size] = row.getLong(0);
     others[size] = row.getLong(1);
     metas[size++] = textAt << KIND_BITS | kind;
@@ -85,24 +102,16 @@ final class KeySort {
 
   private void putText(UTF8String text) {
     int n = text.numBytes();
-    if (textSize + 4 + n > texts.length) {
-      texts = Arrays.copyOf(texts, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(textSize + 4L + n,
+    if (textSize + n > texts.length) {
+      texts = Arrays.copyOf(texts, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(textSize + (long) n,
           texts.length * 2L)));
     }
-    texts[textSize] = (byte) (n >>> 24);
-    texts[textSize + 1] = (byte) (n >>> 16);
-    texts[textSize + 2] = (byte) (n >>> 8);
-    texts[textSize + 3] = (byte) n;
-    text.writeToMemory(texts, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + textSize + 4);
-    textSize += 4 + n;
-  }
-
-  private int lengthAt(int at) {
-    return (texts[at] & 0xff) << 24 | (texts[at + 1] & 0xff) << 16 | (texts[at + 2] & 0xff) << 8 | texts[at + 3] & 0xff;
+    text.writeToMemory(texts, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + textSize);
+    textSize += n;
   }
 
   /**
-   * Least significant byte first, the three arrays moved together; a byte that is the same in every key (the high
+   * Least significant byte first, the four arrays moved together; a byte that is the same in every key (the high
    * bytes of small final ids) is skipped. The sign bit is flipped so that the bytes' order is the signed order.
    */
   private void sort() {
@@ -117,6 +126,7 @@ final class KeySort {
     long[] k2 = new long[n];
     long[] o2 = new long[n];
     long[] m2 = new long[n];
+    long[] l2 = new long[n];
     for (int b = 0; b < 8 && n > 1; b++) {
       int[] count = counts[b];
       int shift = b << 3;
@@ -133,6 +143,7 @@ final class KeySort {
         k2[d] = k;
         o2[d] = others[i];
         m2[d] = metas[i];
+        l2[d] = lengths[i];
       }
       long[] t = keys;
       keys = k2;
@@ -143,6 +154,9 @@ final class KeySort {
       t = metas;
       metas = m2;
       m2 = t;
+      t = lengths;
+      lengths = l2;
+      l2 = t;
     }
   }
 
@@ -170,11 +184,12 @@ final class KeySort {
           out.setNullAt(3);
           out.setNullAt(4);
         } else {
+          // Texts pointing into the buffer, made without reading it.
           int ns = (int) (textAt - 1);
-          int nsLength = lengthAt(ns);
-          int id = ns + 4 + nsLength;
-          out.update(3, UTF8String.fromBytes(texts, ns + 4, nsLength));
-          out.update(4, UTF8String.fromBytes(texts, id + 4, lengthAt(id)));
+          long length = lengths[at];
+          int nsLength = (int) (length >>> 32);
+          out.update(3, UTF8String.fromBytes(texts, ns, nsLength));
+          out.update(4, UTF8String.fromBytes(texts, ns + nsLength, (int) length));
         }
         at++;
         return out;
@@ -208,7 +223,7 @@ final class KeySort {
       while (buffered.hasNext()) {
         sorter.insertRow(unsafe.apply(buffered.next()));
       }
-      keys = others = metas = null;
+      keys = others = metas = lengths = null;
       texts = null;
       while (rows.hasNext()) {
         InternalRow row = rows.next();
