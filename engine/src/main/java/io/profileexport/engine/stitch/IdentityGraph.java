@@ -474,12 +474,16 @@ public final class IdentityGraph {
     org.apache.spark.SparkContext sc = members.spark().sparkContext();
     GraphRows.Counters counters = new GraphRows.Counters(sc.longAccumulator("stitch-hashes-" + runName),
         sc.collectionAccumulator("stitch-colliding-" + runName), sc.longAccumulator("stitch-links-" + runName));
-    Dataset<Row> emitted = members.emitted(rows, hash, again);
-    // One shuffle by key; each partition sorted by key in arrays while it fits a share of the task's heap (user
-    // memory, about 40% of it, as for union-find), else by Spark's external sorter.
+    // One shuffle by key, of rows packed by reduce partition; each partition sorted by key in arrays while it fits a
+    // share of the task's heap (user memory, about 40% of it, as for union-find), else by Spark's external sorter.
+    PackedGraphRows packing = PackedGraphRows.forPartitions(
+        members.spark().sessionState().conf().numShufflePartitions());
+    Dataset<Row> emitted = members.emitted(rows, hash, again, packing);
     long sortedInMemory = Math.max(1, heapPerTask(sc) * 2 / 5 / KeySort.BYTES_PER_ROW);
-    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(emitted.repartition(col("k")),
-        GraphRows.EDGES, partition -> GraphRows.edges(KeySort.sorted(partition, sortedInMemory), counters)), "edges");
+    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(
+        emitted.repartition(packing.partitions(), col("bucket")), GraphRows.EDGES,
+        partition -> GraphRows.edges(KeySort.sorted(PackedGraphRows.unpacked(partition), sortedInMemory), counters)),
+        "edges");
     return new GraphPass(edges, counters);
   }
 

@@ -79,14 +79,14 @@ public final class LinkMembers {
   }
 
   /**
-   * The rows a pass of {@code rows} emits, from every member; with {@code again}, read without the counters (the
-   * pass that follows a hash collision).
+   * The rows a pass of {@code rows} emits, from every member, packed for the shuffle by key ({@code packing}); with
+   * {@code again}, read without the counters (the pass that follows a hash collision).
    */
-  Dataset<Row> emitted(GraphRows rows, IdentityIds.Hash hash, boolean again) {
+  Dataset<Row> emitted(GraphRows rows, IdentityIds.Hash hash, boolean again, PackedGraphRows packing) {
     if (members != null) {
       Dataset<Row> read = again ? membersAgain : members;
-      return InternalRowFrames.mapPartitions(read.select(rows.columns().toArray(new Column[0])), GraphRows.EMITTED,
-          rows::emitted);
+      return InternalRowFrames.mapPartitions(read.select(rows.columns().toArray(new Column[0])),
+          PackedGraphRows.PACKED, partition -> packing.packed(rows.emitted(partition)));
     }
     Dataset<Row> out = null;
     for (Source source : sources) {
@@ -96,8 +96,8 @@ public final class LinkMembers {
       int candidateIdx = schema.getFieldIndex(IdentityGraph.CANDIDATE).isDefined()
           ? schema.fieldIndex(IdentityGraph.CANDIDATE) : -1;
       boolean record = source.records();
-      Dataset<Row> emitted = InternalRowFrames.mapPartitions(source.rows(), GraphRows.EMITTED,
-          partition -> rows.emitted(partition, reader, record, candidateIdx));
+      Dataset<Row> emitted = InternalRowFrames.mapPartitions(source.rows(), PackedGraphRows.PACKED,
+          partition -> packing.packed(rows.emitted(partition, reader, record, candidateIdx)));
       out = out == null ? emitted : out.union(emitted);
     }
     return out;
