@@ -107,6 +107,11 @@ public final class Projection {
       return transform(c, x -> project(x, array.elementType(), selection, shape, false));
     }
     if (type instanceof MapType map) {
+      if (map.keyType() instanceof org.apache.spark.sql.types.StringType && !selection.children().isEmpty()
+          && selection.children().values().stream().allMatch(FieldSelection::isWhole)) {
+        // Whole keys only: their entries as they are, in Java.
+        return MapKeySelection.column(c, map, selection.children().keySet(), namespaceKeys);
+      }
       FieldSelection valueShape = shape.isWhole() ? FieldSelection.all()
           : FieldSelection.merged(shape.children().values());
       DataType valueType = pruned(map.valueType(), valueShape);

@@ -72,6 +72,44 @@ class ProjectionTest {
     expect("attributes.color", "struct<attributes:map<string,string>>", "{'attributes':{'color':'red'}}");
   }
 
+  /**
+   * Whole keys are selected in Java ({@link MapKeySelection}); the rows are those of the general form written with
+   * Spark's functions: case variants of one namespace all kept, null values and unselected keys dropped, a map left
+   * empty null.
+   */
+  @Test
+  void wholeKeysAreSelectedAsTheGeneralFormSelectsThem() {
+    StructType schema = StructType.fromDDL("_id STRING, identityMap MAP<STRING, ARRAY<STRUCT<id: STRING>>>,"
+        + " attributes MAP<STRING, STRING>");
+    Dataset<Row> frame = Frames.of(schema,
+        "{'_id':'none'}",
+        "{'_id':'empty','identityMap':{},'attributes':{}}",
+        "{'_id':'cases','identityMap':{'ECID':[{'id':'a'}],'ecid':[{'id':'b'}],'Email':[{'id':'c'}]},"
+            + "'attributes':{'color':'red','Color':'blue'}}",
+        "{'_id':'null-value','identityMap':{'Ecid':null,'crmid':[{'id':'d'}]},'attributes':{'color':null}}",
+        "{'_id':'unselected','identityMap':{'Phone':[{'id':'e'}]},'attributes':{'size':'m'}}",
+        "{'_id':'non-ascii','identityMap':{'\u00c9CID':[{'id':'f'}],'CRM\u0130D':[{'id':'g'}]}}");
+    FieldSelection selection = FieldSelection.resolve(FieldPath.parseList(
+        "_id, identityMap.ECID, identityMap.crmid, identityMap.\u00e9cid, attributes.color").paths(), schema)
+        .selection();
+    org.apache.spark.sql.Column identityMap = org.apache.spark.sql.functions.map_filter(
+        org.apache.spark.sql.functions.transform_values(org.apache.spark.sql.functions.col("identityMap"),
+            (k, v) -> org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.lower(k)
+                .isin("ecid", "crmid", "\u00e9cid"), v)), (k, v) -> v.isNotNull());
+    org.apache.spark.sql.Column attributes = org.apache.spark.sql.functions.map_filter(
+        org.apache.spark.sql.functions.transform_values(org.apache.spark.sql.functions.col("attributes"),
+            (k, v) -> org.apache.spark.sql.functions.when(k.equalTo("color"), v)), (k, v) -> v.isNotNull());
+    Dataset<Row> reference = frame.select(org.apache.spark.sql.functions.col("_id"),
+        org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.size(identityMap).gt(0), identityMap)
+            .as("identityMap"),
+        org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.size(attributes).gt(0), attributes)
+            .as("attributes"));
+    List<String> expected = RowsJson.of(reference);
+    assertEquals(expected, RowsJson.of(Projection.project(frame, schema, selection)));
+    assertEquals(true, expected.stream().anyMatch(r -> r.contains("\"b\"") && r.contains("\"a\"")),
+        "both spellings of ECID are kept: " + expected);
+  }
+
   @Test
   void aKeyWithDotsIsWrittenInBackticksAndAnAbsentKeyIsLeftOut() {
     expect("attributes.`tier.level`, attributes.missing", "struct<attributes:map<string,string>>",
