@@ -381,9 +381,8 @@ public final class IdentityColumns {
     }
 
     void clear() {
-      java.util.Arrays.fill(nsKeys, 0, size, null);
-      java.util.Arrays.fill(idTexts, 0, size, null);
-      java.util.Arrays.fill(spellings, 0, size, null);
+      // Only the first size entries are ever read: the last row's texts stay until overwritten (nulling them was
+      // a few percent of the scans' samples).
       size = 0;
     }
 
