@@ -13,7 +13,7 @@ final class LongLongMap {
   private int mask;
   private int size;
   /**
-   * Optional ({@link #summarize}): a Bloom filter of the keys, about 8 bits per key, two bits a key in one 64-byte
+   * Optional ({@link #summarize}): a Bloom filter of the keys, 8 to 16 bits per key, two bits a key in one 64-byte
    * block, so that most lookups of absent keys are answered from one cache line of a bitmap many times smaller than
    * the table, without the table's cache miss.
    */
