@@ -25,7 +25,10 @@ final class Report {
     md.append("| CPU | ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" cores |\n");
     md.append("| memory | ").append(totalMemoryGib()).append(" GiB; driver heap ")
-        .append(Runtime.getRuntime().maxMemory() >> 30).append(" GiB |\n");
+        .append(Runtime.getRuntime().maxMemory() >> 30).append(" GiB")
+        .append(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+            .contains("-XX:+AlwaysPreTouch") ? ", fixed and touched before the session starts" : "")
+        .append(" |\n");
     md.append("| JDK | ").append(System.getProperty("java.vendor")).append(' ')
         .append(System.getProperty("java.runtime.version")).append(" |\n");
     md.append("| Spark | ").append(spark.version()).append(", master ").append(r.get("sparkMaster").asText())
