@@ -58,11 +58,15 @@ public final class ConnectedComponents {
    */
   public record Result(Dataset<Row> components, int iterations) {}
 
-  /** An edge of the input: a link between {@code a} and {@code b}. */
+  /**
+   * The {@code kind} of an input row without marks. A row links {@code a} and {@code b} when they differ; whatever it
+   * links, a row's other {@code kind} values are mark bits ({@link #MARK_BITS}) of {@code a}: a mark row (p, p, bits),
+   * or a link that carries its first node's marks, one row where a link and a mark would take two.
+   */
   public static final int LINK = 0;
   /**
-   * Other values of the input's {@code kind}: {@code a} (= {@code b}) carries these mark bits, which end up on the
-   * node ({@code marks}) and, or-ed, on its component ({@code componentMarks}).
+   * The bits of the input's {@code kind} that mark {@code a}: they end up on the node ({@code marks}) and, or-ed, on
+   * its component ({@code componentMarks}).
    */
   public static final int MARK_BITS = 0xff;
 
@@ -76,7 +80,7 @@ public final class ConnectedComponents {
 
   /**
    * @param edges columns {@code a}, {@code b} (longs, undirected; self-loops and duplicates allowed; no node may be
-   *     {@code Long.MIN_VALUE}) and, optionally, {@code kind}: {@link #LINK} or a node's marks
+   *     {@code Long.MIN_VALUE}) and, optionally, {@code kind}: {@link #LINK} or the marks of {@code a}
    * @param partitions shuffle partitions of every round
    * @param maxIterations rounds allowed before failing with {@code STITCH_DID_NOT_CONVERGE}
    */
@@ -98,7 +102,7 @@ public final class ConnectedComponents {
       return new Result(store.materialize(InternalRowFrames.mapPartitions(inOneTask(edges), COMPONENTS,
           rows -> componentsOfPartition(rows, expected)), "components"), 1);
     }
-    Dataset<Row> current = edges.filter(col("a").notEqual(col("b")).and(kind(edges).equalTo(LINK)))
+    Dataset<Row> current = edges.filter(col("a").notEqual(col("b")))
         .select(greatest(col("a"), col("b")).as("hi"), least(col("a"), col("b")).as("lo"));
     int round = 0;
     while (true) {
@@ -227,15 +231,17 @@ public final class ConnectedComponents {
         edges += n;
         for (int i = 0; i < n; i++) {
           ias[i] = sets.indexOf(as[i]);  // a marked node is a node even without links
-          if (kinds[i] == LINK) {
+          if (as[i] != bs[i]) {
             ibs[i] = sets.indexOf(bs[i]);
           }
         }
         for (int i = 0; i < n; i++) {
-          if (kinds[i] == LINK) {
+          if (as[i] != bs[i]) {
             sets.unionAt(ias[i], ibs[i]);
-          } else {
-            sets.markAt(ias[i], kinds[i] & MARK_BITS);
+          }
+          int marks = kinds[i] & MARK_BITS;
+          if (marks != 0) {
+            sets.markAt(ias[i], marks);
           }
         }
       }

@@ -412,7 +412,8 @@ public final class IdentityGraph {
    * and its component's, or-ed; a marked node without links is a component of its own.
    */
   private static Dataset<Row> withMarks(Dataset<Row> membership, Dataset<Row> edges) {
-    // One mark row per identity (linksFrom); a join by node and a window by root, two shuffles of narrow rows.
+    // One row with marks per marked identity (a mark row, or its first link carries them); a join by node and a
+    // window by root, two shuffles of narrow rows.
     Dataset<Row> marks = edges.filter(col("kind").notEqual(lit(ConnectedComponents.LINK)))
         .select(col("a").as(NODE), col("kind").as("marks"));
     Dataset<Row> nodes = membership.select(col(NODE), col("root"), col("size"))
@@ -428,8 +429,9 @@ public final class IdentityGraph {
    * The identity graph: for each record and event, a link between every two of its identities, deduplicated (a pair
    * of identities seen together in several rows is one link). A star from the smallest id would connect the same
    * components with fewer edges, but its count would depend on the ids' hash order; the pairs are what the
-   * {@code links} metric counts. With {@link #RECORD} members, {@code edges} also holds one mark row (p, p, bits)
-   * per record primary identity p; {@code kind} tells links ({@link ConnectedComponents#LINK}) from marks.
+   * {@code links} metric counts. With {@link #RECORD} members, {@code edges} also holds the marks of each record
+   * primary identity p, once: on p's first link (p, q, bits) when p links to a larger id, else in a mark row
+   * (p, p, bits) ({@link ConnectedComponents#LINK}).
    *
    * @param idArray a row's distinct identity ids, sorted
    * @param edges (a, b, kind), materialized
