@@ -47,11 +47,11 @@ final class Report {
         .append(" |\n\n");
 
     md.append("## 2. The whole export against the ceiling case\n\n");
-    md.append("Export: `pdg` (policy `gen-pdg-latest`), three segments, `fields` set, best of two after one warm-up"
-        + " run. Ceiling: read the same columns of the same input files the export reads (every column of the profile records,"
-        + " which the merge reads whole, and the events' identity maps) and write about as many rows of the output"
-        + " schema, with no join and no aggregation (best of two). The narrow ceiling reads only the columns the"
-        + " projection and the filter name.\n\n");
+    md.append("Export: `pdg` (policy `gen-pdg-latest`), three segments, `fields` set, best of " + Bench.RUNS
+        + " after one warm-up run. Ceiling: read the same columns of the same input files the export reads (every"
+        + " column of the profile records, which the merge reads whole, and the events' identity maps) and write about"
+        + " as many rows of the output schema, with no join and no aggregation (best of " + Bench.RUNS + "). The"
+        + " narrow ceiling reads only the columns the projection and the filter name.\n\n");
     md.append("| profiles | records read | events read | rows written | export | ceiling | ratio | narrow ceiling"
         + " | ratio |\n|---|---|---|---|---|---|---|---|---|\n");
     md.append("| ").append(ex.get("profiles").asLong()).append(" | ").append(ex.get("recordsRead").asLong())
