@@ -98,6 +98,8 @@ public final class ProfileMerger implements Serializable {
     DataType keyType = input.fields()[profileIdx].dataType();
     return new Iterator<>() {
       private InternalRow pending = rows.hasNext() ? rows.next().copy() : null;
+      /** One profile's fragments; reused, as {@link #merge} keeps none of the list (a new one per profile grew it). */
+      private final List<InternalRow> group = new ArrayList<>();
 
       @Override
       public boolean hasNext() {
@@ -109,7 +111,7 @@ public final class ProfileMerger implements Serializable {
         if (pending == null) {
           throw new NoSuchElementException();
         }
-        List<InternalRow> group = new ArrayList<>();
+        group.clear();
         group.add(pending);
         InternalRow first = pending;
         pending = null;
