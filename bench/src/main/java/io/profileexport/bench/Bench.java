@@ -217,6 +217,8 @@ public final class Bench {
 
   /** Job ids unique to this bench run, so no staging of an earlier run is in the way. */
   private long jobIds = System.currentTimeMillis() % 1_000_000_000L;
+  /** The job id of the last {@link #export}, whose staging {@link #dropStaging} removes; -1 before the first. */
+  private long lastJob = -1;
 
   /**
    * One export, timed by the caller; then its staging is removed (untimed), as the job runner does after a real run,
@@ -229,8 +231,6 @@ public final class Bench {
     lastJob = job;
     return result;
   }
-
-  private long lastJob = -1;
 
   /** Removes the staging of the last {@link #export}. */
   private void dropStaging(Catalog catalog) {
