@@ -187,17 +187,21 @@ public final class Export {
     if (plan.policy().graphType() == MergePolicy.GraphType.PDG) {
       String name = run.jobId() + "-" + run.epoch();
       stitching.eventCounters = IdentityColumns.Counters.register(spark.sparkContext(), "events-" + name);
-      // The graph is read from the identities alone, in one narrow read of the records (uncounted: the wide pass
-      // counts them) and of the events (counted there; not again when identity hashes collide and the graph is
-      // read a second time). Records also carry whether they meet the filters' fragment condition, so that
-      // stitching can leave out the profiles the filters would drop before they are merged.
+      // The graph is read from the identities alone, in one narrow read of the records and of the events, which
+      // counts them (not again when identity hashes collide and the graph is read a second time, nor in the wide
+      // read). Records also carry whether they meet the filters' fragment condition, so that stitching can leave
+      // out the profiles the filters would drop before they are merged, and their file and row, by which the wide
+      // read finds their smallest identity id again.
       StructType marking = ProfileFilter.markingOnly(plan.request(),
           IdentityColumns.linkingOnly(plan.profileUnion()));
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), marking);
+      List<Column> recordExtras = new java.util.ArrayList<>();
+      fragment.ifPresent(c -> recordExtras.add(c.as(IdentityGraph.CANDIDATE)));
+      recordExtras.add(col(SystemColumns.FILE));
+      recordExtras.add(col(SystemColumns.ROW_INDEX));
       LinkMembers members = LinkMembers.asRead(List.of(
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking),
-              fragment.map(c -> c.as(IdentityGraph.CANDIDATE))),
-              true, null),
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking, null, true),
+              recordExtras), true, input),
           new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(),
               IdentityColumns.linkingOnly(plan.eventUnion()))), false, stitching.eventCounters)),
           blocked, fragment.isPresent());
@@ -208,14 +212,15 @@ public final class Export {
           StagedFrames.forRun(spark, catalog, run.jobId(), run.epoch()), IdentityIds.XXHASH, name, clock);
       stitching.metrics = stitched.metrics();
       stitching.release = stitched.release();
-      // The wide read of the records, counted. Where the lookup tells them apart, the rows of the profiles the
-      // filters would surely drop are left out by a filter on the scan's rows, before any projection copies them.
+      // The wide read of the records (the graph pass counted them). Where the lookup tells them apart, the rows of
+      // the profiles the filters would surely drop are left out by a filter on the scan's rows, before any
+      // projection copies them.
       IdentityGraph.Keying keying = stitched.keying();
-      Optional<java.util.function.Function<Column, Column>> kept = keying.keptRows(blocked, input,
-          plan.profileUnion());
+      Optional<ScanKeep> kept = keying.keptRows(blocked, null, plan.profileUnion());
       Dataset<Row> withIdentities = kept.isPresent()
-          ? keying.withIdentitiesOfKept(inputs.read(plan.profileDatasets(), plan.profileUnion(), kept.get()), blocked)
-          : keying.withIdentities(loaded, blocked, input);
+          ? keying.withIdentitiesOfKept(inputs.read(plan.profileDatasets(), plan.profileUnion(), kept.get(), false),
+              blocked)
+          : keying.withIdentities(loaded, blocked, null);
       keyed = keying.keyed(takingPart(withIdentities));
     } else {
       keyed = PrimaryIdentityStitching.keyed(takingPart(withIdentities(loaded, blocked, input)));
@@ -226,16 +231,16 @@ public final class Export {
 
   /** Only the identity map (when the schema has one), so the scan reads nothing else. */
   private static Dataset<Row> identityMapOnly(Dataset<Row> rows) {
-    return identityMapOnly(rows, Optional.empty());
+    return identityMapOnly(rows, List.of());
   }
 
-  /** The identity map (when the schema has one) and {@code extra}, so the scan reads only what they need. */
-  private static Dataset<Row> identityMapOnly(Dataset<Row> rows, Optional<Column> extra) {
+  /** The identity map (when the schema has one) and {@code extras}, so the scan reads only what they need. */
+  private static Dataset<Row> identityMapOnly(Dataset<Row> rows, List<Column> extras) {
     List<Column> columns = new java.util.ArrayList<>();
     if (rows.schema().getFieldIndex(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP).isDefined()) {
       columns.add(col(io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP));
     }
-    extra.ifPresent(columns::add);
+    columns.addAll(extras);
     return rows.select(columns.toArray(new Column[0]));
   }
 

@@ -8,6 +8,13 @@ public final class SystemColumns {
   public static final String PREFIX = "__pe_";
 
   /** The record's dataset id. */
+  /**
+   * A record's data file and its index in it ({@code _metadata.file_path}, {@code _metadata.row_index}), when read
+   * with positions (lake batches only; null for external datasets): how the two reads of the records of a
+   * {@code pdg} export tell one record apart.
+   */
+  public static final String FILE = PREFIX + "file";
+  public static final String ROW_INDEX = PREFIX + "rowIndex";
   public static final String DATASET = PREFIX + "dataset";
   /** The record's batch id; null for an external dataset. */
   public static final String BATCH = PREFIX + "batch";

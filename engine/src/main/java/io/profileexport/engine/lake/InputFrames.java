@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import io.profileexport.engine.ScanKeep;
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.error.ExportErrors;
 import io.profileexport.engine.error.FailureCode;
@@ -56,28 +57,27 @@ public final class InputFrames {
   }
 
   public Dataset<Row> read(List<DatasetRecord> datasets, StructType union) {
-    return read(datasets, union, null);
+    return read(datasets, union, null, false);
   }
 
   /**
-   * As {@link #read(List, StructType)}, only the records for which {@code keep} of their {@code identityMap}
-   * (brought to the union's type) holds: a filter on the rows as the scan hands them over, before the projection to
-   * the union copies them, so that the rows left out are never copied.
+   * As {@link #read(List, StructType)}, only the records {@code keep} keeps, and with {@code positions} the columns
+   * {@link SystemColumns#FILE} and {@link SystemColumns#ROW_INDEX} of each record (null for external datasets).
    *
-   * @param keep the condition on the identity map column, or null for every record
+   * @param keep which records to keep, or null for every record
    */
-  public Dataset<Row> read(List<DatasetRecord> datasets, StructType union,
-      java.util.function.Function<Column, Column> keep) {
+  public Dataset<Row> read(List<DatasetRecord> datasets, StructType union, ScanKeep keep, boolean positions) {
     List<Dataset<Row>> parts = new ArrayList<>();
     for (DatasetRecord dataset : datasets) {
       if (dataset.isExternal()) {
-        parts.add(external(dataset, union, keep));
+        parts.add(external(dataset, union, keep, positions));
       } else {
-        parts.addAll(batches(dataset, union, keep));
+        parts.addAll(batches(dataset, union, keep, positions));
       }
     }
     if (parts.isEmpty()) {
-      return spark.createDataFrame(List.of(), schemaOf(union));
+      StructType schema = schemaOf(union);
+      return spark.createDataFrame(List.of(), positions ? withPositions(schema) : schema);
     }
     Dataset<Row> all = parts.get(0);
     for (int i = 1; i < parts.size(); i++) {
@@ -110,8 +110,12 @@ public final class InputFrames {
     return java.util.Optional.empty();
   }
 
-  private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union,
-      java.util.function.Function<Column, Column> keep) {
+  /** {@code schema} with the columns {@link #read(List, StructType, ScanKeep, boolean)} adds with positions. */
+  public static StructType withPositions(StructType schema) {
+    return schema.add(SystemColumns.FILE, DataTypes.StringType).add(SystemColumns.ROW_INDEX, DataTypes.LongType);
+  }
+
+  private List<Dataset<Row>> batches(DatasetRecord dataset, StructType union, ScanKeep keep, boolean positions) {
     Map<StructType, List<BatchRecord>> bySchema = new LinkedHashMap<>();
     for (BatchRecord batch : visibleBatches(dataset)) {
       bySchema.computeIfAbsent(batch.sparkSchema(), s -> new ArrayList<>()).add(batch);
@@ -129,8 +133,10 @@ public final class InputFrames {
       if (files.isEmpty()) {
         continue;
       }
-      Dataset<Row> raw = kept(spark.read().schema(readSchema(schema, union)).parquet(files.toArray(new String[0])),
-          union, keep)
+      Dataset<Row> scan = spark.read().schema(readSchema(schema, union)).parquet(files.toArray(new String[0]));
+      java.util.Optional<Column> byPosition = keep == null ? java.util.Optional.empty()
+          : keep.byPosition(col("_metadata.file_path"), col("_metadata.row_index"));
+      Dataset<Row> raw = (byPosition.isPresent() ? scan.filter(byPosition.get()) : kept(scan, union, keep))
           .withColumn(FILE_PATH, col("_metadata.file_path"));
       BatchFiles batchFiles = new BatchFiles(completed);
       Column batchId = batchFiles.batchId(col(FILE_PATH));
@@ -138,13 +144,14 @@ public final class InputFrames {
       Column ingest = hasIngestTime(schema)
           ? coalesce(col(InputFiles.SYSTEM_METADATA + "." + InputFiles.INGEST_TIME).cast("long"), batchCompleted)
           : batchCompleted;
-      out.add(withSystemColumns(raw, union, lit(dataset.id()), batchId, ingest));
+      Dataset<Row> read = withSystemColumns(raw, union, lit(dataset.id()), batchId, ingest,
+          positions ? List.of(col(FILE_PATH), col("_metadata.row_index")) : List.of());
+      out.add(read);
     }
     return out;
   }
 
-  private Dataset<Row> external(DatasetRecord dataset, StructType union,
-      java.util.function.Function<Column, Column> keep) {
+  private Dataset<Row> external(DatasetRecord dataset, StructType union, ScanKeep keep, boolean positions) {
     StructType recorded = dataset.sparkSchema().orElseThrow(() -> ExportErrors.jobFailed(
         FailureCode.INPUT_UNREADABLE, "dataset " + dataset.id() + " has no recorded schema", null));
     // The frame is kept, so a second read of the dataset reads the files the first one listed.
@@ -154,7 +161,8 @@ public final class InputFrames {
     String column = dataset.ingestTimeColumn();
     Column ingest = DataTimestamps.epochMillis(raw.col(Conformance.quote(column)),
         raw.schema().apply(column).dataType());
-    return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest);
+    return withSystemColumns(raw, union, lit(dataset.id()), lit(null).cast("string"), ingest,
+        positions ? List.of(lit(null).cast("string"), lit(null).cast("long")) : List.of());
   }
 
   /**
@@ -180,8 +188,7 @@ public final class InputFrames {
   }
 
   /** {@code raw} filtered by {@code keep} of its identity map brought to the union's type (null when absent). */
-  private static Dataset<Row> kept(Dataset<Row> raw, StructType union,
-      java.util.function.Function<Column, Column> keep) {
+  private static Dataset<Row> kept(Dataset<Row> raw, StructType union, ScanKeep keep) {
     if (keep == null) {
       return raw;
     }
@@ -190,15 +197,20 @@ public final class InputFrames {
     Column identityMap = raw.schema().getFieldIndex(name).isDefined()
         ? Conformance.conform(raw.col(Conformance.quote(name)), raw.schema().apply(name).dataType(), type)
         : lit(null).cast(type);
-    return raw.filter(keep.apply(identityMap));
+    return raw.filter(keep.byIdentityMap(identityMap));
   }
 
+  /** @param positions the file and row index columns to add as {@link SystemColumns#FILE} and ROW_INDEX, or none */
   private static Dataset<Row> withSystemColumns(Dataset<Row> raw, StructType union, Column datasetId,
-      Column batchId, Column ingest) {
+      Column batchId, Column ingest, List<Column> positions) {
     List<Column> columns = Conformance.columns(raw, union);
     columns.add(datasetId.as(SystemColumns.DATASET));
     columns.add(batchId.as(SystemColumns.BATCH));
     columns.add(ingest.cast("long").as(SystemColumns.INGEST_TIME));
+    if (!positions.isEmpty()) {
+      columns.add(positions.get(0).as(SystemColumns.FILE));
+      columns.add(positions.get(1).as(SystemColumns.ROW_INDEX));
+    }
     return raw.select(columns.toArray(new Column[0]));
   }
 

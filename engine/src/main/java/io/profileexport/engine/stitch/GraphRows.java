@@ -138,9 +138,11 @@ final class GraphRows implements Serializable {
    *
    * @param record whether the rows are records, which mark their primary identity
    * @param candidateIdx the index of the rows' {@link IdentityGraph#CANDIDATE} flag, or -1
+   * @param positions where each row's smallest id is written by its file ({@code fileIdx}, a string) and index in
+   *     it ({@code rowIndexIdx}, a long), or null; a row with a null file is not written
    */
   Iterator<InternalRow> emitted(Iterator<InternalRow> rows, IdentityColumns.Reader reader, boolean record,
-      int candidateIdx) {
+      int candidateIdx, SmallestIdsByRow.Writer positions, int fileIdx, int rowIndexIdx) {
     IdentityColumns.RowIdentities seen = reader.scratch();
     return new Emitter() {
       @Override
@@ -148,10 +150,17 @@ final class GraphRows implements Serializable {
         InternalRow row;
         do {
           if (!rows.hasNext()) {
+            if (positions != null) {
+              positions.flush();
+            }
             return false;
           }
           row = rows.next();
           reader.scan(row, seen);
+          if (positions != null && !row.isNullAt(fileIdx)) {
+            positions.add(row.getUTF8String(fileIdx), row.getLong(rowIndexIdx),
+                seen.takesPart ? seen.smallestId : SmallestIdsByRow.NONE);
+          }
         } while (!seen.takesPart);
         int n = seen.size();
         reserve(n);

@@ -80,9 +80,12 @@ public final class IdentityGraph {
     private final int maxIdentitiesPerGraph;
     private final boolean pruned;
     private final boolean hashIds;
+    /** The records' smallest ids by file and row, when the graph pass wrote them; else null. */
+    private final SmallestIdsByRow rowIds;
 
     private Keying(IdentityIds.Hash hash, Column idArray, ComponentLookup lookup, Dataset<Row> membership,
-        int maxIdentitiesPerGraph, boolean pruned, boolean hashIds) {
+        int maxIdentitiesPerGraph, boolean pruned, boolean hashIds, SmallestIdsByRow rowIds) {
+      this.rowIds = rowIds;
       this.hash = hash;
       this.idArray = idArray;
       this.lookup = lookup;
@@ -103,21 +106,34 @@ public final class IdentityGraph {
     }
 
     /**
-     * The condition on a record's {@code identityMap} (of the type {@code union} gives it) under which the wide read
-     * keeps it, counting every record in {@code counters}: what {@link #withIdentities} would keep, decided before
-     * the rows are copied out of the scan ({@link IdentityColumns#keeps}). Rows read with it get their identity
-     * columns from {@link #withIdentitiesOfKept}. Empty where {@link #rowFilter} is, or when the union has no
-     * identity map: then {@link #withIdentities} counts, and {@link #keyed} leaves rows out.
+     * The condition under which the wide read keeps a record, counting every record in {@code counters} (or null):
+     * what {@link #withIdentities} would keep, decided before the rows are copied out of the scan. A lake batch's
+     * record is decided by its file and row, from the smallest id the graph pass wrote for it, where it did
+     * ({@link SmallestIdsByRow}: its identity map is not read for that, and such a record is not counted: the graph
+     * pass counted it); any other by its identity map ({@link IdentityColumns#keeps}, of the type {@code union} gives
+     * it). Rows read with it get their identity columns from {@link #withIdentitiesOfKept}. Empty where
+     * {@link #rowFilter} is, or when the union has no identity map: then {@link #withIdentities} counts, and
+     * {@link #keyed} leaves rows out.
      */
-    public Optional<java.util.function.Function<Column, Column>> keptRows(java.util.Set<String> blocked,
+    public Optional<io.profileexport.engine.ScanKeep> keptRows(java.util.Set<String> blocked,
         IdentityColumns.Counters counters, org.apache.spark.sql.types.StructType union) {
       String name = io.profileexport.engine.merge.XdmMaps.IDENTITY_MAP;
       if (!union.getFieldIndex(name).isDefined()
           || !(union.apply(name).dataType() instanceof org.apache.spark.sql.types.MapType mapType)) {
         return Optional.empty();
       }
-      return rowFilter().map(filter -> identityMap -> IdentityColumns.keeps(identityMap, mapType, blocked,
-          counters, hash, filter));
+      SmallestIdsByRow written = rowIds;
+      return rowFilter().map(filter -> new io.profileexport.engine.ScanKeep() {
+        @Override
+        public Column byIdentityMap(Column identityMap) {
+          return IdentityColumns.keeps(identityMap, mapType, blocked, counters, hash, filter);
+        }
+
+        @Override
+        public Optional<Column> byPosition(Column file, Column rowIndex) {
+          return Optional.ofNullable(written).map(ids -> ids.keeps(file, rowIndex, filter));
+        }
+      });
     }
 
     /** {@link #withIdentities} of rows {@link #keptRows} already kept and counted. */
@@ -223,7 +239,11 @@ public final class IdentityGraph {
       ConnectedComponents.Materializer store, IdentityIds.Hash hash, String runName, Clock clock,
       long identitiesPerTask) {
     long start = clock.millis();
-    Links links = links(members, hash, store, runName);
+    // Where records are read with their file and row, the graph pass writes each one's smallest id, so that the wide
+    // read can tell the records of the components kept without scanning their identities again.
+    SmallestIdsByRow rowIds = members.records() && members.candidates() && members.positions()
+        ? SmallestIdsByRow.at(store.location("rowids"), members.spark()) : null;
+    Links links = links(members, hash, store, runName, rowIds);
     IdentityIds ids = links.ids();
     Column idArray = links.idArray();
     Dataset<Row> edges = links.edges();
@@ -284,8 +304,17 @@ public final class IdentityGraph {
       metrics.put("identityHashCollisions", ids.collisions());
     }
     Keying keying = new Keying(hash, idArray, lookup, joinedWith, maxIdentitiesPerGraph, pruned,
-        !ids.hasCollisions());
-    return new Stitched(keying, metrics, lookup != null ? lookup::release : () -> { });
+        !ids.hasCollisions(), rowIds);
+    ComponentLookup used = lookup;
+    Runnable release = () -> {
+      if (used != null) {
+        used.release();
+      }
+      if (rowIds != null) {
+        rowIds.release();
+      }
+    };
+    return new Stitched(keying, metrics, release);
   }
 
   /** The counters of a stitched graph ({@link #counts}), by name. */
@@ -447,15 +476,16 @@ public final class IdentityGraph {
    */
   public static Links links(Dataset<Row> linkMembers, Dataset<Row> linkMembersAgain, IdentityIds.Hash hash,
       ConnectedComponents.Materializer store, String runName) {
-    return links(LinkMembers.withIdentityColumns(linkMembers, linkMembersAgain), hash, store, runName);
+    return links(LinkMembers.withIdentityColumns(linkMembers, linkMembersAgain), hash, store, runName, null);
   }
 
+  /** @param rowIds where the first pass writes the records' smallest ids by file and row, or null */
   static Links links(LinkMembers members, IdentityIds.Hash hash, ConnectedComponents.Materializer store,
-      String runName) {
+      String runName, SmallestIdsByRow rowIds) {
     boolean records = members.records();
     boolean candidates = members.candidates();
     GraphPass checked = graphPass(members, GraphRows.checking(hash, records, candidates), hash, false, store,
-        runName);
+        runName, rowIds);
     long distinctHashes = checked.counters().distinctHashes().value();
     List<Long> colliding = new ArrayList<>(new java.util.TreeSet<>(checked.counters().collidingHashes().value()));
     if (colliding.isEmpty()) {
@@ -464,7 +494,7 @@ public final class IdentityGraph {
     }
     IdentityIds ids = IdentityIds.resolved(members.identities(hash), hash, distinctHashes, colliding);
     GraphPass resolved = graphPass(members, GraphRows.resolved(ids, records, candidates), hash, true, store,
-        runName);
+        runName, null);
     return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.counters().links().value());
   }
 
@@ -472,7 +502,7 @@ public final class IdentityGraph {
 
   /** One pass: the rows emitted, shuffled and sorted by key, and scanned into edges as they are written. */
   private static GraphPass graphPass(LinkMembers members, GraphRows rows, IdentityIds.Hash hash, boolean again,
-      ConnectedComponents.Materializer store, String runName) {
+      ConnectedComponents.Materializer store, String runName, SmallestIdsByRow rowIds) {
     org.apache.spark.SparkContext sc = members.spark().sparkContext();
     GraphRows.Counters counters = new GraphRows.Counters(sc.longAccumulator("stitch-hashes-" + runName),
         sc.collectionAccumulator("stitch-colliding-" + runName), sc.longAccumulator("stitch-links-" + runName));
@@ -480,7 +510,7 @@ public final class IdentityGraph {
     // share of the task's heap (user memory, about 40% of it, as for union-find), else by Spark's external sorter.
     PackedGraphRows packing = PackedGraphRows.forPartitions(
         members.spark().sessionState().conf().numShufflePartitions());
-    Dataset<Row> emitted = members.emitted(rows, hash, again, packing);
+    Dataset<Row> emitted = members.emitted(rows, hash, again, packing, rowIds);
     long sortedInMemory = Math.max(1, heapPerTask(sc) * 2 / 5 / KeySort.BYTES_PER_ROW);
     Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(
         emitted.repartition(packing.partitions(), col("bucket")), GraphRows.EDGES,

@@ -73,6 +73,16 @@ public final class LinkMembers {
     return members != null ? has(members, IdentityGraph.RECORD) : marked;
   }
 
+  /** Whether some rows as read carry their file and row index ({@link SystemColumns#FILE}, ROW_INDEX). */
+  boolean positions() {
+    return sources != null && sources.stream().anyMatch(source -> hasPositions(source.rows().schema()));
+  }
+
+  private static boolean hasPositions(StructType schema) {
+    return schema.getFieldIndex(SystemColumns.FILE).isDefined()
+        && schema.getFieldIndex(SystemColumns.ROW_INDEX).isDefined();
+  }
+
   /** Whether the marks say which records meet the fragment condition. */
   boolean candidates() {
     return records() && (members == null || has(members, IdentityGraph.CANDIDATE));
@@ -81,8 +91,11 @@ public final class LinkMembers {
   /**
    * The rows a pass of {@code rows} emits, from every member, packed for the shuffle by key ({@code packing}); with
    * {@code again}, read without the counters (the pass that follows a hash collision).
+   *
+   * @param rowIds where the records read with their file and row write their smallest ids, or null
    */
-  Dataset<Row> emitted(GraphRows rows, IdentityIds.Hash hash, boolean again, PackedGraphRows packing) {
+  Dataset<Row> emitted(GraphRows rows, IdentityIds.Hash hash, boolean again, PackedGraphRows packing,
+      SmallestIdsByRow rowIds) {
     if (members != null) {
       Dataset<Row> read = again ? membersAgain : members;
       return InternalRowFrames.mapPartitions(read.select(rows.columns().toArray(new Column[0])),
@@ -96,8 +109,12 @@ public final class LinkMembers {
       int candidateIdx = schema.getFieldIndex(IdentityGraph.CANDIDATE).isDefined()
           ? schema.fieldIndex(IdentityGraph.CANDIDATE) : -1;
       boolean record = source.records();
+      SmallestIdsByRow written = record && rowIds != null && hasPositions(schema) ? rowIds : null;
+      int fileIdx = written != null ? schema.fieldIndex(SystemColumns.FILE) : -1;
+      int rowIndexIdx = written != null ? schema.fieldIndex(SystemColumns.ROW_INDEX) : -1;
       Dataset<Row> emitted = InternalRowFrames.mapPartitions(source.rows(), PackedGraphRows.PACKED,
-          partition -> packing.packed(rows.emitted(partition, reader, record, candidateIdx)));
+          partition -> packing.packed(rows.emitted(partition, reader, record, candidateIdx,
+              written != null ? written.writer() : null, fileIdx, rowIndexIdx)));
       out = out == null ? emitted : out.union(emitted);
     }
     return out;

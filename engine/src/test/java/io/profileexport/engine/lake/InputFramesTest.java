@@ -3,7 +3,9 @@ package io.profileexport.engine.lake;
 import static io.profileexport.engine.testing.TestLakes.jsonLines;
 import static io.profileexport.engine.testing.TestLakes.write;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.profileexport.engine.SystemColumns;
 import io.profileexport.engine.model.BatchRecord;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
@@ -59,11 +62,52 @@ class InputFramesTest {
     DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
     TreeSet<String> rows = new TreeSet<>();
     for (Row r : new InputFrames(SharedSpark.session(), catalog).read(List.of(read.dataset()), read.union(),
-            identityMap -> identityMap.isNotNull())
+            keep(identityMap -> identityMap.isNotNull(), null), false)
         .select(col("_id"), col(SystemColumns.BATCH), col(SystemColumns.INGEST_TIME)).collectAsList()) {
       rows.add(r.getString(0) + " " + r.getString(1) + " " + r.get(2));
     }
     assertEquals(new TreeSet<>(List.of("a1 " + batch.id() + " 1000", "a3 " + batch.id() + " 5")), rows);
+  }
+
+  private static io.profileexport.engine.ScanKeep keep(java.util.function.Function<Column, Column> byIdentityMap,
+      java.util.function.BiFunction<Column, Column, Column> byPosition) {
+    return new io.profileexport.engine.ScanKeep() {
+      @Override
+      public Column byIdentityMap(Column identityMap) {
+        return byIdentityMap.apply(identityMap);
+      }
+
+      @Override
+      public java.util.Optional<Column> byPosition(Column file, Column rowIndex) {
+        return java.util.Optional.ofNullable(byPosition).map(f -> f.apply(file, rowIndex));
+      }
+    };
+  }
+
+  @Test
+  void recordsAreReadWithTheirFileAndRowAndKeptByThem() throws Exception {
+    Catalog catalog = TestLakes.lakeWith(dir.resolve("lake"), PROFILES, TestLakes.PROFILE_CLASS);
+    TestLakes.ingestAt(catalog, PROFILES, 1000, write(dir, "a.json", jsonLines(
+        "{'_id':'a0'}", "{'_id':'a1'}", "{'_id':'a2'}", "{'_id':'a3'}")));
+    TestLakes.ingestAt(catalog, PROFILES, 2000, write(dir, "b.json", jsonLines("{'_id':'b0'}", "{'_id':'b1'}")));
+    DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
+    InputFrames inputs = new InputFrames(SharedSpark.session(), catalog);
+    // Every record with the path of its batch file and its index in it: the files were written in order.
+    TreeSet<String> all = new TreeSet<>();
+    for (Row r : inputs.read(List.of(read.dataset()), read.union(), null, true)
+        .select(col("_id"), col(SystemColumns.FILE), col(SystemColumns.ROW_INDEX)).collectAsList()) {
+      assertTrue(r.getString(1).contains("/batches/"), r.getString(1));
+      all.add(r.getString(0) + " " + r.getLong(2));
+    }
+    assertEquals(new TreeSet<>(List.of("a0 0", "a1 1", "a2 2", "a3 3", "b0 0", "b1 1")), all);
+    // Kept by position where the keep decides by it: the identity map is not asked.
+    TreeSet<String> odd = new TreeSet<>();
+    for (Row r : inputs.read(List.of(read.dataset()), read.union(),
+        keep(identityMap -> lit(false), (file, rowIndex) -> rowIndex.mod(2).equalTo(1)), false)
+        .select(col("_id")).collectAsList()) {
+      odd.add(r.getString(0));
+    }
+    assertEquals(new TreeSet<>(List.of("a1", "a3", "b1")), odd);
   }
 
   @Test

@@ -355,7 +355,7 @@ class IdentityGraphTest {
     assertEquals(s.keying().rowFilter().isPresent(), kept.isPresent());
     if (kept.isPresent()) {
       Set<String> filteredFirst = new TreeSet<>();
-      Dataset<Row> rows = loaded.filter(kept.get().apply(col("identityMap")));
+      Dataset<Row> rows = loaded.filter(kept.get().byIdentityMap(col("identityMap")));
       for (Row r : s.keying().keyed(io.profileexport.engine.Export.takingPart(s.keying().withIdentitiesOfKept(rows,
           blocked))).select(col("_id"), col("__pe_profile")).collectAsList()) {
         filteredFirst.add(r.getString(0) + "=" + r.getString(1));

@@ -82,7 +82,7 @@ class LinkMembersTest {
           recordRows.union(withColumns(events(), false, hash, null)));
     }
     IdentityGraph.Links links = IdentityGraph.links(members, hash, new StagedFrames(SharedSpark.session(),
-        new org.apache.hadoop.fs.Path(dir.toUri().toString(), "graph-" + System.nanoTime())), "test");
+        new org.apache.hadoop.fs.Path(dir.toUri().toString(), "graph-" + System.nanoTime())), "test", null);
     Set<String> edges = new TreeSet<>();
     for (Row r : links.edges().collectAsList()) {
       edges.add(r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2));

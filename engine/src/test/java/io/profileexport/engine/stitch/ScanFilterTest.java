@@ -5,7 +5,10 @@ import static io.profileexport.engine.testing.TestLakes.write;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.profileexport.engine.ScanKeep;
 import io.profileexport.engine.SystemColumns;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
 import io.profileexport.engine.model.DatasetCreateRequest;
@@ -26,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The wide read's filter on the scan's rows ({@link IdentityColumns#keeps} through {@link InputFrames#read(List,
- * StructType, java.util.function.Function)}) keeps and counts exactly what the identity pass's filter keeps and counts
- * on the same rows: batches with and without ingest times, null, missing and struct-typed identity maps, several
- * primaries, external datasets.
+ * StructType, ScanKeep, boolean)}) keeps and counts exactly what the identity pass's filter keeps and counts on the
+ * same rows: batches with and without ingest times, null, missing and struct-typed identity maps, several primaries,
+ * external datasets; and so does the filter by the smallest ids a graph pass wrote by file and row
+ * ({@link SmallestIdsByRow}).
  */
 class ScanFilterTest {
   private static final String PROFILES = "aaaaaaaaaaaaaaaaaaaaaa01";
@@ -51,12 +55,23 @@ class ScanFilterTest {
   }
 
   /** Compares the scan filter with the identity pass filter on the same datasets. */
-  private static void compare(InputFrames inputs, List<DatasetRecord> datasets, StructType union, long expectRead) {
+  private void compare(InputFrames inputs, List<DatasetRecord> datasets, StructType union, long expectRead) {
     IdentityColumns.RowFilter filter = id -> (id & 1) == 0;
     IdentityColumns.Counters early = counters("early");
     DataType mapType = union.apply("identityMap").dataType();
-    Dataset<Row> kept = IdentityColumns.add(inputs.read(datasets, union, m -> IdentityColumns.keeps(m, mapType,
-        BLOCKED, early, IdentityIds.XXHASH, filter)), BLOCKED, null, IdentityIds.XXHASH, null);
+    ScanKeep byIdentityMap = new ScanKeep() {
+      @Override
+      public Column byIdentityMap(Column identityMap) {
+        return IdentityColumns.keeps(identityMap, mapType, BLOCKED, early, IdentityIds.XXHASH, filter);
+      }
+
+      @Override
+      public Optional<Column> byPosition(Column file, Column rowIndex) {
+        return Optional.empty();
+      }
+    };
+    Dataset<Row> kept = IdentityColumns.add(inputs.read(datasets, union, byIdentityMap, false), BLOCKED, null,
+        IdentityIds.XXHASH, null);
     IdentityColumns.Counters late = counters("late");
     Dataset<Row> old = IdentityColumns.add(inputs.read(datasets, union), BLOCKED, late, IdentityIds.XXHASH, filter);
     assertEquals(rows(old), rows(kept));
@@ -64,6 +79,34 @@ class ScanFilterTest {
     assertEquals(late.read().value(), early.read().value());
     assertEquals(late.noPrimary().value(), early.noPrimary().value());
     assertEquals(late.multiplePrimaries().value(), early.multiplePrimaries().value());
+    // The same rows kept by the smallest ids a graph pass wrote by file and row, where the records have positions
+    // (lake batches); any other by its identity map, uncounted.
+    Dataset<Row> positioned = inputs.read(datasets, union, null, true);
+    StructType schema = positioned.schema();
+    SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids-" + System.nanoTime()).toUri().toString(),
+        SharedSpark.session());
+    IdentityColumns.Reader reader = IdentityColumns.reader(schema, BLOCKED, null, IdentityIds.XXHASH, null);
+    GraphRows graphRows = GraphRows.checking(IdentityIds.XXHASH, true, false);
+    int fileIdx = schema.fieldIndex(SystemColumns.FILE);
+    int rowIdx = schema.fieldIndex(SystemColumns.ROW_INDEX);
+    io.profileexport.engine.InternalRowFrames.mapPartitions(positioned, GraphRows.EMITTED, partition -> {
+      graphRows.emitted(partition, reader, true, -1, ids.writer(), fileIdx, rowIdx).forEachRemaining(r -> { });
+      return java.util.Collections.emptyIterator();
+    }).count();
+    ScanKeep byPosition = new ScanKeep() {
+      @Override
+      public Column byIdentityMap(Column identityMap) {
+        return IdentityColumns.keeps(identityMap, mapType, BLOCKED, null, IdentityIds.XXHASH, filter);
+      }
+
+      @Override
+      public Optional<Column> byPosition(Column file, Column rowIndex) {
+        return Optional.of(ids.keeps(file, rowIndex, filter));
+      }
+    };
+    assertEquals(rows(old), rows(IdentityColumns.add(inputs.read(datasets, union, byPosition, false), BLOCKED, null,
+        IdentityIds.XXHASH, null)));
+    ids.release();
   }
 
   @Test

@@ -1,0 +1,66 @@
+package io.profileexport.engine.stitch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.profileexport.engine.testing.SharedSpark;
+import java.nio.file.Path;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SmallestIdsByRowTest {
+  @TempDir
+  Path dir;
+
+  private static UTF8String text(String s) {
+    return UTF8String.fromString(s);
+  }
+
+  @Test
+  void idsWrittenByTasksInRunsAreFoundByFileAndRow() {
+    SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids").toUri().toString(), SharedSpark.session());
+    // One task reads a file's first rows and another's; the second task the file's other rows.
+    SmallestIdsByRow.Writer first = ids.writer();
+    first.add(text("file:/lake/a.parquet"), 0, 10);
+    first.add(text("file:/lake/a.parquet"), 1, SmallestIdsByRow.NONE);
+    first.add(text("file:/lake/b.parquet"), 0, -7);
+    first.add(text("file:/lake/a.parquet"), 5, 15);  // not next to the run before: a run of its own
+    first.flush();
+    SmallestIdsByRow.Writer second = ids.writer();
+    second.add(text("file:/lake/a.parquet"), 2, 12);
+    second.add(text("file:/lake/a.parquet"), 3, 13);
+    second.add(text("file:/lake/a.parquet"), 4, 14);
+    second.flush();
+    // A retried task writes its runs again, with the same ids.
+    SmallestIdsByRow.Writer retried = ids.writer();
+    retried.add(text("file:/lake/a.parquet"), 2, 12);
+    retried.add(text("file:/lake/a.parquet"), 3, 13);
+    retried.add(text("file:/lake/a.parquet"), 4, 14);
+    retried.flush();
+
+    long[] expected = {10, SmallestIdsByRow.NONE, 12, 13, 14, 15};
+    for (int row = 0; row < expected.length; row++) {
+      assertEquals(expected[row], ids.smallestId(text("file:/lake/a.parquet"), row));
+    }
+    assertEquals(-7, ids.smallestId(text("file:/lake/b.parquet"), 0));
+    assertEquals(10, ids.smallestId(text("file:/lake/a.parquet"), 0));
+    ids.release();
+  }
+
+  @Test
+  void aRowNoRunCoversIsAnErrorNotARowLeftOut() {
+    SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids").toUri().toString(), SharedSpark.session());
+    SmallestIdsByRow.Writer writer = ids.writer();
+    writer.add(text("file:/lake/a.parquet"), 0, 1);
+    writer.add(text("file:/lake/a.parquet"), 2, 3);
+    writer.flush();
+    IllegalStateException gap = assertThrows(IllegalStateException.class,
+        () -> ids.smallestId(text("file:/lake/a.parquet"), 1));
+    assertTrue(gap.getMessage().contains("row 1 of file:/lake/a.parquet"), gap.getMessage());
+    assertThrows(IllegalStateException.class, () -> ids.smallestId(text("file:/lake/a.parquet"), 3));
+    assertThrows(IllegalStateException.class, () -> ids.smallestId(text("file:/lake/c.parquet"), 0));
+    ids.release();
+  }
+}
