@@ -158,9 +158,11 @@ class GraphRowsTest {
         member(new long[] {5, 6}, visitor, new String[] {"ecid", "5"}, true, true),  // a record: its mark
         member(new long[] {1, 5, 7}, new String[][] {{"ecid", "5"}, {"x", "1"}, {"crmid", "7"}},
             new String[] {"x", "1"}, false, false),  // (5, 7) known, (1, 5) and (1, 7) new
-        member(new long[] {5}, new String[][] {{"ecid2", "5"}}, new String[] {"ecid2", "5"}, false, false));
+        member(new long[] {5}, new String[][] {{"ecid2", "5"}}, new String[] {"ecid2", "5"}, false, false),
+        // the same hash and lengths as ecid:5, another text
+        member(new long[] {5}, new String[][] {{"ecix", "5"}}, new String[] {"ecix", "5"}, false, false));
     assertEquals(List.of("5=ecid:5->6", "6=email:6", "5->7", "7=crmid:7", "5/3", "1=x:1->5", "1->7",
-        "5=ecid2:5"),  // another identity with the same hash is always emitted: the scan reports the collision
+        "5=ecid2:5", "5=ecix:5"),  // another identity with the same hash is always emitted: the scan reports it
         emitted(rows.emitted(members.iterator())));
   }
 
