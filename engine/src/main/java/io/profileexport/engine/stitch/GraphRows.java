@@ -144,11 +144,13 @@ final class GraphRows implements Serializable {
   Iterator<InternalRow> emitted(Iterator<InternalRow> rows, IdentityColumns.Reader reader, boolean record,
       int candidateIdx, SmallestIdsByRow.Writer positions, int fileIdx, int rowIndexIdx) {
     IdentityColumns.RowIdentities seen = reader.scratch();
+    SameAsLast repeats = new SameAsLast(reader.mapIndex());
     return new Emitter() {
       @Override
       boolean load() {
         InternalRow row;
-        do {
+        boolean candidate;
+        while (true) {
           if (!rows.hasNext()) {
             if (positions != null) {
               positions.flush();
@@ -156,12 +158,23 @@ final class GraphRows implements Serializable {
             return false;
           }
           row = rows.next();
-          reader.scan(row, seen);
+          candidate = candidates && candidateIdx >= 0 && !row.isNullAt(candidateIdx) && row.getBoolean(candidateIdx);
+          // A row whose identity map is the last row's, byte for byte (with the same candidate flag), would emit
+          // only what that row emitted: it is counted as that one was, and yields nothing.
+          boolean repeated = repeats.same(row, candidate);
+          if (repeated) {
+            reader.countAgain(seen);
+          } else {
+            reader.scan(row, seen);
+          }
           if (positions != null && !row.isNullAt(fileIdx)) {
             positions.add(row.getUTF8String(fileIdx), row.getLong(rowIndexIdx),
                 seen.takesPart ? seen.smallestId : SmallestIdsByRow.NONE);
           }
-        } while (!seen.takesPart);
+          if (!repeated && seen.takesPart) {
+            break;
+          }
+        }
         int n = seen.size();
         reserve(n);
         for (int i = 0; i < n; i++) {
@@ -182,8 +195,6 @@ final class GraphRows implements Serializable {
         if (records && record) {
           int p = seen.primaryAt();
           primaryId = ids == null ? seen.hashOf(p) : ids.idOf(nsKeys[p], idTexts[p]);
-          boolean candidate = candidates && candidateIdx >= 0 && !row.isNullAt(candidateIdx)
-              && row.getBoolean(candidateIdx);
           mark = IdentityGraph.RECORD_MARK | (candidate ? IdentityGraph.CANDIDATE_MARK : 0);
         }
         return true;
@@ -370,6 +381,51 @@ final class GraphRows implements Serializable {
         out.setNullAt(4);
       }
       return out;
+    }
+  }
+
+  /**
+   * Whether a row's identity map is, byte for byte in Spark's row format, the last row's, with the same candidate
+   * flag: the events of one visitor often follow one another with the same identities. Rows in another format are
+   * never taken for the same.
+   */
+  static final class SameAsLast {
+    private final int mapIdx;
+    private byte[] last = new byte[256];
+    /** The last map's length in bytes, -1 for a null map, -2 when there is no last row to compare with. */
+    private int lastLength = -2;
+    private boolean lastCandidate;
+
+    SameAsLast(int mapIdx) {
+      this.mapIdx = mapIdx;
+    }
+
+    /** Whether {@code row} repeats the last row given; remembers it if not. */
+    boolean same(InternalRow row, boolean candidate) {
+      if (mapIdx < 0 || !(row instanceof org.apache.spark.sql.catalyst.expressions.UnsafeRow)) {
+        lastLength = -2;
+        return false;
+      }
+      if (row.isNullAt(mapIdx)) {
+        boolean same = lastLength == -1 && lastCandidate == candidate;
+        lastLength = -1;
+        lastCandidate = candidate;
+        return same;
+      }
+      org.apache.spark.sql.catalyst.expressions.UnsafeMapData map =
+          (org.apache.spark.sql.catalyst.expressions.UnsafeMapData) row.getMap(mapIdx);
+      int length = map.getSizeInBytes();
+      if (length == lastLength && candidate == lastCandidate && ByteArrayMethods.arrayEquals(last,
+          Platform.BYTE_ARRAY_OFFSET, map.getBaseObject(), map.getBaseOffset(), length)) {
+        return true;
+      }
+      if (last.length < length) {
+        last = new byte[Math.max(length, last.length * 2)];
+      }
+      Platform.copyMemory(map.getBaseObject(), map.getBaseOffset(), last, Platform.BYTE_ARRAY_OFFSET, length);
+      lastLength = length;
+      lastCandidate = candidate;
+      return false;
     }
   }
 

@@ -324,14 +324,24 @@ public final class IdentityColumns {
       seen.distinctIds = distinct;
       seen.primaryAt = primaryAt;
       seen.skip = skip;
+      countAgain(seen);
+    }
+
+    /** Counts a row as {@link #scan} counted the row it read last into {@code seen}: one with the same identities. */
+    void countAgain(RowIdentities seen) {
       if (counters != null) {
         counters.read().add(1);
-        if (skip == NO_PRIMARY_TEXT) {
+        if (seen.skip == NO_PRIMARY_TEXT) {
           counters.noPrimary().add(1);
-        } else if (skip == MULTIPLE_TEXT) {
+        } else if (seen.skip == MULTIPLE_TEXT) {
           counters.multiplePrimaries().add(1);
         }
       }
+    }
+
+    /** The index of the identity map among the rows' fields, or -1 when they have none. */
+    int mapIndex() {
+      return mapIdx;
     }
 
     /** The identity columns of the row {@link #scan} read last into {@code seen}. */

@@ -217,4 +217,61 @@ class GraphRowsTest {
     assertEquals(List.of(4L), s.colliding());  // crmid:4 and phone:4
     assertEquals(4, s.links());
   }
+
+  @Test
+  void rowsRepeatingTheLastRowsIdentityMapAreCountedAndEmitNothingNew() {
+    // Rows as the scan hands them over (Spark's row format): events, and records with a candidate flag.
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame = io.profileexport.engine.testing.SharedSpark.session()
+        .sql("select * from values "
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true))), true), "
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true))), true), "
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true))), false), "  // another flag: a mark
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true)), 'Email', array(named_struct('id', '2',"
+            + " 'primary', false))), false), "
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true)), 'Email', array(named_struct('id', '2',"
+            + " 'primary', false))), false), "
+            + "(cast(null as map<string, array<struct<id: string, primary: boolean>>>), false), "
+            + "(cast(null as map<string, array<struct<id: string, primary: boolean>>>), false), "
+            + "(map('Email', array(named_struct('id', '3', 'primary', false), named_struct('id', '4', 'primary',"
+            + " false))), false), "
+            + "(map('Email', array(named_struct('id', '3', 'primary', false), named_struct('id', '4', 'primary',"
+            + " false))), false), "
+            + "(map('ECID', array(named_struct('id', '1', 'primary', true))), true) "
+            + "as t(identityMap, " + IdentityGraph.CANDIDATE + ")");
+    List<InternalRow> unsafe = new ArrayList<>();
+    for (InternalRow r : (InternalRow[]) frame.queryExecution().toRdd().collect()) {
+      unsafe.add(r);
+    }
+    assertEquals(org.apache.spark.sql.catalyst.expressions.UnsafeRow.class, unsafe.get(0).getClass());
+    List<InternalRow> generic = new ArrayList<>();
+    for (InternalRow r : unsafe) {
+      generic.add(new GenericInternalRow(new Object[] {r.isNullAt(0) ? null : r.getMap(0).copy(), r.getBoolean(1)}));
+    }
+    for (boolean record : new boolean[] {true, false}) {
+      List<String> expected = emittedAsRead(generic, frame.schema(), record);
+      List<String> repeatsLeftOut = emittedAsRead(unsafe, frame.schema(), record);
+      // The same rows, fewer of them: the repeats' rows were all emitted before (or left out as recent).
+      assertEquals(new java.util.TreeSet<>(expected.subList(0, expected.size() - 3)),
+          new java.util.TreeSet<>(repeatsLeftOut.subList(0, repeatsLeftOut.size() - 3)));
+      assertEquals(expected.size() - (record ? 2 : 0), repeatsLeftOut.size());  // the repeated records' marks
+      assertEquals(List.of("read 10", "noPrimary 4", "multiple 0"),
+          repeatsLeftOut.subList(repeatsLeftOut.size() - 3, repeatsLeftOut.size()));
+      assertEquals(expected.subList(expected.size() - 3, expected.size()),
+          repeatsLeftOut.subList(repeatsLeftOut.size() - 3, repeatsLeftOut.size()));
+    }
+  }
+
+  /** What rows as read emit (with the counters as the last three entries). */
+  private static List<String> emittedAsRead(List<InternalRow> rows, org.apache.spark.sql.types.StructType schema,
+      boolean record) {
+    IdentityColumns.Counters counters = new IdentityColumns.Counters(new LongAccumulator(), new LongAccumulator(),
+        new LongAccumulator());
+    IdentityColumns.Reader reader = IdentityColumns.reader(schema, java.util.Set.of(), counters, NUMBER, null);
+    List<String> out = emitted(GraphRows.checking(NUMBER, true, true).emitted(rows.iterator(), reader, record, 1,
+        null, -1, -1));
+    out.add("read " + counters.read().value());
+    out.add("noPrimary " + counters.noPrimary().value());
+    out.add("multiple " + counters.multiplePrimaries().value());
+    return out;
+  }
 }
