@@ -111,8 +111,11 @@ final class KeySort {
   }
 
   /**
-   * Least significant byte first, the four arrays moved together; a byte that is the same in every key (the high
-   * bytes of small final ids) is skipped. The sign bit is flipped so that the bytes' order is the signed order.
+   * Least significant byte first, on the keys and their rows' indexes alone; the other three arrays are then put in
+   * that order once. A pass scatters each element to one of 256 places; moving the four arrays together in each of
+   * up to eight passes wrote 32 bytes a row into 1,024 streams, where the keys and indexes are 12 bytes in 512, and
+   * the gather reads each row's other three values once. A byte that is the same in every key (the high bytes of
+   * small final ids) is skipped. The sign bit is flipped so that the bytes' order is the signed order.
    */
   private void sort() {
     int n = size;
@@ -123,10 +126,12 @@ final class KeySort {
         counts[b][(int) (k >>> (b << 3)) & 0xff]++;
       }
     }
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
     long[] k2 = new long[n];
-    long[] o2 = new long[n];
-    long[] m2 = new long[n];
-    long[] l2 = new long[n];
+    int[] order2 = new int[n];
     for (int b = 0; b < 8 && n > 1; b++) {
       int[] count = counts[b];
       int shift = b << 3;
@@ -141,23 +146,32 @@ final class KeySort {
         long k = keys[i];
         int d = at[(int) ((k ^ Long.MIN_VALUE) >>> shift) & 0xff]++;
         k2[d] = k;
-        o2[d] = others[i];
-        m2[d] = metas[i];
-        l2[d] = lengths[i];
+        order2[d] = order[i];
       }
       long[] t = keys;
       keys = k2;
       k2 = t;
-      t = others;
-      others = o2;
-      o2 = t;
-      t = metas;
-      metas = m2;
-      m2 = t;
-      t = lengths;
-      lengths = l2;
-      l2 = t;
+      int[] o = order;
+      order = order2;
+      order2 = o;
     }
+    // Each array's old storage takes the next one's gathered values: one spare array serves all three.
+    long[] spare = k2;
+    long[] put = gathered(others, order, spare);
+    spare = others;
+    others = put;
+    put = gathered(metas, order, spare);
+    spare = metas;
+    metas = put;
+    lengths = gathered(lengths, order, spare);
+  }
+
+  /** {@code values} in {@code order}, written into {@code into} (at least as long as {@code order}); returns it. */
+  private static long[] gathered(long[] values, int[] order, long[] into) {
+    for (int i = 0; i < order.length; i++) {
+      into[i] = values[order[i]];
+    }
+    return into;
   }
 
   private Iterator<InternalRow> iterator() {
