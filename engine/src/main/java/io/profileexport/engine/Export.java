@@ -195,12 +195,16 @@ public final class Export {
       StructType marking = ProfileFilter.markingOnly(plan.request(),
           IdentityColumns.linkingOnly(plan.profileUnion()));
       Optional<Column> fragment = ProfileFilter.fragmentCondition(plan.request(), marking);
+      // Without a fragment condition every record is kept, and the wide read needs no ids.
+      boolean positions = fragment.isPresent();
       List<Column> recordExtras = new java.util.ArrayList<>();
       fragment.ifPresent(c -> recordExtras.add(c.as(IdentityGraph.CANDIDATE)));
-      recordExtras.add(col(SystemColumns.FILE));
-      recordExtras.add(col(SystemColumns.ROW_INDEX));
+      if (positions) {
+        recordExtras.add(col(SystemColumns.FILE));
+        recordExtras.add(col(SystemColumns.ROW_INDEX));
+      }
       LinkMembers members = LinkMembers.asRead(List.of(
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking, null, true),
+          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking, null, positions),
               recordExtras), true, input),
           new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(),
               IdentityColumns.linkingOnly(plan.eventUnion()))), false, stitching.eventCounters)),
