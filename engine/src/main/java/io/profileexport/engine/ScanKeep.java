@@ -1,6 +1,8 @@
 package io.profileexport.engine;
 
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.apache.spark.sql.Column;
 
 /**
@@ -16,4 +18,23 @@ public interface ScanKeep {
    * {@code _metadata.row_index}), or empty to decide by {@link #byIdentityMap} there too.
    */
   Optional<Column> byPosition(Column file, Column rowIndex);
+
+  /**
+   * A keep of these two conditions.
+   *
+   * @param byPosition the condition on a batch record's file and row index, or null to decide by identity map there
+   */
+  static ScanKeep of(Function<Column, Column> byIdentityMap, BiFunction<Column, Column, Column> byPosition) {
+    return new ScanKeep() {
+      @Override
+      public Column byIdentityMap(Column identityMap) {
+        return byIdentityMap.apply(identityMap);
+      }
+
+      @Override
+      public Optional<Column> byPosition(Column file, Column rowIndex) {
+        return Optional.ofNullable(byPosition).map(condition -> condition.apply(file, rowIndex));
+      }
+    };
+  }
 }

@@ -10,10 +10,8 @@ import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.PrimitiveIterator;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,7 +68,7 @@ final class ComponentLookup implements Serializable {
   /** The staged folder and a token unique to this lookup: a folder reused later (a lake made again) is another key. */
   private final String key;
   private final String folder;
-  private final Map<String, String> hadoopConf;
+  private final HadoopSettings hadoopConf;
   private final boolean onlyListed;
   /** This copy's lookup: each task deserializes its own copy, so only its first row looks in {@link #LOADED}. */
   private transient LongLongMap roots;
@@ -83,7 +81,7 @@ final class ComponentLookup implements Serializable {
 
   private record Found(long node, long root) {}
 
-  private ComponentLookup(String folder, Map<String, String> hadoopConf, boolean onlyListed) {
+  private ComponentLookup(String folder, HadoopSettings hadoopConf, boolean onlyListed) {
     this.key = folder + "#" + UUID.randomUUID();
     this.folder = folder;
     this.hadoopConf = hadoopConf;
@@ -103,11 +101,7 @@ final class ComponentLookup implements Serializable {
     // Uncompressed: parquet-mr's Snappy stream grows its direct buffer step by step for pages of megabytes, which
     // took half a minute for 7M identities; the chunks are random longs that would not compress anyway.
     chunks.write().mode(SaveMode.Overwrite).option("compression", "none").parquet(folder);
-    Map<String, String> conf = new HashMap<>();
-    for (Map.Entry<String, String> e : chunks.sparkSession().sparkContext().hadoopConfiguration()) {
-      conf.put(e.getKey(), e.getValue());
-    }
-    return new ComponentLookup(folder, conf, onlyListed);
+    return new ComponentLookup(folder, HadoopSettings.of(chunks.sparkSession()), onlyListed);
   }
 
   /**
@@ -194,8 +188,7 @@ final class ComponentLookup implements Serializable {
   }
 
   private LongLongMap read() {
-    Configuration conf = new Configuration(false);
-    hadoopConf.forEach(conf::set);
+    Configuration conf = hadoopConf.configuration();
     Path dir = new Path(folder);
     try {
       FileSystem fs = dir.getFileSystem(conf);

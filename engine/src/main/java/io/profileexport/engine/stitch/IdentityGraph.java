@@ -123,17 +123,9 @@ public final class IdentityGraph {
         return Optional.empty();
       }
       SmallestIdsByRow written = rowIds;
-      return rowFilter().map(filter -> new io.profileexport.engine.ScanKeep() {
-        @Override
-        public Column byIdentityMap(Column identityMap) {
-          return IdentityColumns.keeps(identityMap, mapType, blocked, counters, hash, filter);
-        }
-
-        @Override
-        public Optional<Column> byPosition(Column file, Column rowIndex) {
-          return Optional.ofNullable(written).map(ids -> ids.keeps(file, rowIndex, filter));
-        }
-      });
+      return rowFilter().map(filter -> io.profileexport.engine.ScanKeep.of(
+          identityMap -> IdentityColumns.keeps(identityMap, mapType, blocked, counters, hash, filter),
+          written == null ? null : (file, rowIndex) -> written.keeps(file, rowIndex, filter)));
     }
 
     /** {@link #withIdentities} of rows {@link #keptRows} already kept and counted. */

@@ -8,8 +8,6 @@ import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
@@ -51,13 +49,13 @@ public final class SmallestIdsByRow implements Serializable {
 
   private final String key;
   private final String folder;
-  private final Map<String, String> hadoopConf;
+  private final HadoopSettings hadoopConf;
   /** The file this copy read last and its ids, replaced whole (a copy shared by two threads reads a consistent pair). */
   private transient Loaded last;
 
   private record Loaded(UTF8String file, long[] ids) {}
 
-  private SmallestIdsByRow(String folder, Map<String, String> hadoopConf) {
+  private SmallestIdsByRow(String folder, HadoopSettings hadoopConf) {
     this.key = folder + "#" + UUID.randomUUID();
     this.folder = folder;
     this.hadoopConf = hadoopConf;
@@ -65,11 +63,7 @@ public final class SmallestIdsByRow implements Serializable {
 
   /** Ids to be written by the graph pass's tasks under {@code folder} (a Hadoop path), and read by the wide read. */
   static SmallestIdsByRow at(String folder, SparkSession spark) {
-    Map<String, String> conf = new HashMap<>();
-    for (Map.Entry<String, String> e : spark.sparkContext().hadoopConfiguration()) {
-      conf.put(e.getKey(), e.getValue());
-    }
-    return new SmallestIdsByRow(folder, conf);
+    return new SmallestIdsByRow(folder, HadoopSettings.of(spark));
   }
 
   /** A task's writer: rows in the order the task reads them. */
@@ -227,9 +221,7 @@ public final class SmallestIdsByRow implements Serializable {
   }
 
   private Configuration conf() {
-    Configuration conf = new Configuration(false);
-    hadoopConf.forEach(conf::set);
-    return conf;
+    return hadoopConf.configuration();
   }
 
   /** Drops what this JVM loaded; once the job's rows are written. */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
@@ -62,26 +61,11 @@ class InputFramesTest {
     DatasetRecordsUnion read = DatasetRecordsUnion.of(catalog, PROFILES);
     TreeSet<String> rows = new TreeSet<>();
     for (Row r : new InputFrames(SharedSpark.session(), catalog).read(List.of(read.dataset()), read.union(),
-            keep(identityMap -> identityMap.isNotNull(), null), false)
+            io.profileexport.engine.ScanKeep.of(identityMap -> identityMap.isNotNull(), null), false)
         .select(col("_id"), col(SystemColumns.BATCH), col(SystemColumns.INGEST_TIME)).collectAsList()) {
       rows.add(r.getString(0) + " " + r.getString(1) + " " + r.get(2));
     }
     assertEquals(new TreeSet<>(List.of("a1 " + batch.id() + " 1000", "a3 " + batch.id() + " 5")), rows);
-  }
-
-  private static io.profileexport.engine.ScanKeep keep(java.util.function.Function<Column, Column> byIdentityMap,
-      java.util.function.BiFunction<Column, Column, Column> byPosition) {
-    return new io.profileexport.engine.ScanKeep() {
-      @Override
-      public Column byIdentityMap(Column identityMap) {
-        return byIdentityMap.apply(identityMap);
-      }
-
-      @Override
-      public java.util.Optional<Column> byPosition(Column file, Column rowIndex) {
-        return java.util.Optional.ofNullable(byPosition).map(f -> f.apply(file, rowIndex));
-      }
-    };
   }
 
   @Test
@@ -103,7 +87,8 @@ class InputFramesTest {
     // Kept by position where the keep decides by it: the identity map is not asked.
     TreeSet<String> odd = new TreeSet<>();
     for (Row r : inputs.read(List.of(read.dataset()), read.union(),
-        keep(identityMap -> lit(false), (file, rowIndex) -> rowIndex.mod(2).equalTo(1)), false)
+        io.profileexport.engine.ScanKeep.of(identityMap -> lit(false),
+            (file, rowIndex) -> rowIndex.mod(2).equalTo(1)), false)
         .select(col("_id")).collectAsList()) {
       odd.add(r.getString(0));
     }

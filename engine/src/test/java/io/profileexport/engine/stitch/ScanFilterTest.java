@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.profileexport.engine.ScanKeep;
 import io.profileexport.engine.SystemColumns;
-import java.util.Optional;
-import org.apache.spark.sql.Column;
 import io.profileexport.engine.lake.Catalog;
 import io.profileexport.engine.lake.InputFrames;
 import io.profileexport.engine.model.DatasetCreateRequest;
@@ -59,17 +57,8 @@ class ScanFilterTest {
     IdentityColumns.RowFilter filter = id -> (id & 1) == 0;
     IdentityColumns.Counters early = counters("early");
     DataType mapType = union.apply("identityMap").dataType();
-    ScanKeep byIdentityMap = new ScanKeep() {
-      @Override
-      public Column byIdentityMap(Column identityMap) {
-        return IdentityColumns.keeps(identityMap, mapType, BLOCKED, early, IdentityIds.XXHASH, filter);
-      }
-
-      @Override
-      public Optional<Column> byPosition(Column file, Column rowIndex) {
-        return Optional.empty();
-      }
-    };
+    ScanKeep byIdentityMap = ScanKeep.of(
+        identityMap -> IdentityColumns.keeps(identityMap, mapType, BLOCKED, early, IdentityIds.XXHASH, filter), null);
     Dataset<Row> kept = IdentityColumns.add(inputs.read(datasets, union, byIdentityMap, false), BLOCKED, null,
         IdentityIds.XXHASH, null);
     IdentityColumns.Counters late = counters("late");
@@ -93,17 +82,9 @@ class ScanFilterTest {
       graphRows.emitted(partition, reader, true, -1, ids.writer(), fileIdx, rowIdx).forEachRemaining(r -> { });
       return java.util.Collections.emptyIterator();
     }).count();
-    ScanKeep byPosition = new ScanKeep() {
-      @Override
-      public Column byIdentityMap(Column identityMap) {
-        return IdentityColumns.keeps(identityMap, mapType, BLOCKED, null, IdentityIds.XXHASH, filter);
-      }
-
-      @Override
-      public Optional<Column> byPosition(Column file, Column rowIndex) {
-        return Optional.of(ids.keeps(file, rowIndex, filter));
-      }
-    };
+    ScanKeep byPosition = ScanKeep.of(
+        identityMap -> IdentityColumns.keeps(identityMap, mapType, BLOCKED, null, IdentityIds.XXHASH, filter),
+        (file, rowIndex) -> ids.keeps(file, rowIndex, filter));
     assertEquals(rows(old), rows(IdentityColumns.add(inputs.read(datasets, union, byPosition, false), BLOCKED, null,
         IdentityIds.XXHASH, null)));
     ids.release();
