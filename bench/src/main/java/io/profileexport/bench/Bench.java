@@ -357,6 +357,14 @@ public final class Bench {
    */
   static final class StageLog extends org.apache.spark.scheduler.SparkListener {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageLog.class);
+    /** Each running stage's task times (launch to finish, ms) in the order they finished: shows a stage's tail. */
+    private final java.util.Map<Integer, List<Long>> taskTimes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+      taskTimes.computeIfAbsent(end.stageId(), id -> java.util.Collections.synchronizedList(new ArrayList<>()))
+          .add(end.taskInfo().duration());
+    }
 
     @Override
     public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted completed) {
@@ -369,6 +377,7 @@ public final class Bench {
           metrics.executorCpuTime() / 1_000_000, metrics.jvmGCTime(), metrics.shuffleWriteMetrics().recordsWritten(),
           metrics.shuffleWriteMetrics().bytesWritten() >> 20, metrics.shuffleReadMetrics().recordsRead(),
           metrics.outputMetrics().recordsWritten());
+      LOG.info("stage {} task times (ms, in finishing order): {}", info.stageId(), taskTimes.remove(info.stageId()));
     }
   }
 

@@ -203,11 +203,13 @@ public final class Export {
         recordExtras.add(col(SystemColumns.FILE));
         recordExtras.add(col(SystemColumns.ROW_INDEX));
       }
-      LinkMembers members = LinkMembers.asRead(List.of(
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.profileDatasets(), marking, null, positions),
+      // In parts (a scan each), so that the graph pass reads each scan's rows where its column batches hold them.
+      LinkMembers members = LinkMembers.asRead(spark, List.of(
+          new LinkMembers.Source(identityMapOnly(inputs.parts(plan.profileDatasets(), marking, null, positions),
               recordExtras), true, input),
-          new LinkMembers.Source(identityMapOnly(inputs.read(plan.eventDatasets(),
-              IdentityColumns.linkingOnly(plan.eventUnion()))), false, stitching.eventCounters)),
+          new LinkMembers.Source(identityMapOnly(inputs.parts(plan.eventDatasets(),
+              IdentityColumns.linkingOnly(plan.eventUnion()), null, false), List.of()), false,
+              stitching.eventCounters)),
           blocked, fragment.isPresent());
       describe("job " + run.jobId() + " run " + run.epoch() + ": stitch identities");
       IdentityGraph.Stitched stitched = IdentityGraph.stitch(members,
@@ -233,9 +235,9 @@ public final class Export {
         spark.conf().get("spark.sql.session.timeZone"), merged);
   }
 
-  /** Only the identity map (when the schema has one), so the scan reads nothing else. */
-  private static Dataset<Row> identityMapOnly(Dataset<Row> rows) {
-    return identityMapOnly(rows, List.of());
+  /** {@link #identityMapOnly(Dataset, List)} of each part. */
+  private static List<Dataset<Row>> identityMapOnly(List<Dataset<Row>> parts, List<Column> extras) {
+    return parts.stream().map(part -> identityMapOnly(part, extras)).toList();
   }
 
   /** The identity map (when the schema has one) and {@code extras}, so the scan reads only what they need. */

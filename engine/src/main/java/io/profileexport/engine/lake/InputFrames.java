@@ -67,14 +67,7 @@ public final class InputFrames {
    * @param keep which records to keep, or null for every record
    */
   public Dataset<Row> read(List<DatasetRecord> datasets, StructType union, ScanKeep keep, boolean positions) {
-    List<Dataset<Row>> parts = new ArrayList<>();
-    for (DatasetRecord dataset : datasets) {
-      if (dataset.isExternal()) {
-        parts.add(external(dataset, union, keep, positions));
-      } else {
-        parts.addAll(batches(dataset, union, keep, positions));
-      }
-    }
+    List<Dataset<Row>> parts = parts(datasets, union, keep, positions);
     if (parts.isEmpty()) {
       StructType schema = schemaOf(union);
       return spark.createDataFrame(List.of(), positions ? withPositions(schema) : schema);
@@ -84,6 +77,24 @@ public final class InputFrames {
       all = all.union(parts.get(i));
     }
     return all;
+  }
+
+  /**
+   * The frames whose union {@link #read(List, StructType, ScanKeep, boolean)} returns (none when the datasets have
+   * no rows to read): one per external dataset, and per dataset one for the batches of each file schema, each a scan
+   * with its projection to the union schema. A row-wise step placed on each part runs in the scan's generated code,
+   * on the rows as the scan's column batches hold them; placed on the union, it gets rows the projections copied.
+   */
+  public List<Dataset<Row>> parts(List<DatasetRecord> datasets, StructType union, ScanKeep keep, boolean positions) {
+    List<Dataset<Row>> parts = new ArrayList<>();
+    for (DatasetRecord dataset : datasets) {
+      if (dataset.isExternal()) {
+        parts.add(external(dataset, union, keep, positions));
+      } else {
+        parts.addAll(batches(dataset, union, keep, positions));
+      }
+    }
+    return parts;
   }
 
   /**

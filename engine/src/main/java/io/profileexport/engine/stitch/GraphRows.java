@@ -34,6 +34,8 @@ import org.apache.spark.util.LongAccumulator;
  */
 final class GraphRows implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final java.lang.invoke.VarHandle INTS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+      int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
   /**
    * An emitted row's kind is a set of flags over the mark bits ({@link ConnectedComponents#MARK_BITS}, the marks of
    * the key): with {@code IDENTITY} the row has the texts of an identity whose hash is the key, with {@code LINKED}
@@ -132,74 +134,117 @@ final class GraphRows implements Serializable {
   }
 
   /**
-   * As {@link #emitted(Iterator)}, from rows as read, whose identities {@code reader} reads itself (it counts them):
-   * rows that do not take part emit nothing. The identities go straight from the read map to the emitted rows,
-   * without identity columns made, copied into Spark's row format and read back.
-   *
-   * @param record whether the rows are records, which mark their primary identity
-   * @param candidateIdx the index of the rows' {@link IdentityGraph#CANDIDATE} flag, or -1
-   * @param positions where each row's smallest id is written by its file ({@code fileIdx}, a string) and index in
-   *     it ({@code rowIndexIdx}, a long), or null; a row with a null file is not written
+   * As {@link #emitted(Iterator)}, from rows as read (a test's way of driving {@link AsRead}): each row's identity
+   * map at the reader's index, its candidate flag at {@code candidateIdx} (or -1), and with {@code positions} its
+   * file and row index at {@code fileIdx} and {@code rowIndexIdx}.
    */
   Iterator<InternalRow> emitted(Iterator<InternalRow> rows, IdentityColumns.Reader reader, boolean record,
       int candidateIdx, SmallestIdsByRow.Writer positions, int fileIdx, int rowIndexIdx) {
-    IdentityColumns.RowIdentities seen = reader.scratch();
-    SameAsLast repeats = new SameAsLast(reader.mapIndex());
-    return new Emitter() {
-      @Override
-      boolean load() {
-        InternalRow row;
-        boolean candidate;
-        while (true) {
-          if (!rows.hasNext()) {
-            if (positions != null) {
-              positions.flush();
-            }
-            return false;
-          }
-          row = rows.next();
-          candidate = candidates && candidateIdx >= 0 && !row.isNullAt(candidateIdx) && row.getBoolean(candidateIdx);
-          // A row whose identity map is the last row's, byte for byte (with the same candidate flag), would emit
-          // only what that row emitted: it is counted as that one was, and yields nothing.
-          boolean repeated = repeats.same(row, candidate);
-          if (repeated) {
-            reader.countAgain(seen);
-          } else {
-            reader.scan(row, seen);
-          }
-          if (positions != null && !row.isNullAt(fileIdx)) {
-            positions.add(row.getUTF8String(fileIdx), row.getLong(rowIndexIdx),
-                seen.takesPart ? seen.smallestId : SmallestIdsByRow.NONE);
-          }
-          if (!repeated && seen.takesPart) {
-            break;
-          }
-        }
-        int n = seen.size();
-        reserve(n);
-        for (int i = 0; i < n; i++) {
-          nsKeys[i] = seen.nsKey(i);
-          idTexts[i] = seen.idText(i);
-        }
-        identityCount = ids == null ? n : 0;
-        if (ids == null) {
-          for (int i = 0; i < n; i++) {
-            hashes[i] = seen.hashOf(i);
-          }
-          rowIds = seen.sortedIds();
-          rowIdCount = seen.distinctIds();
-        } else {
-          rowIds = ids.sortedIds(nsKeys, idTexts, n);
-          rowIdCount = rowIds.length;
-        }
-        if (records && record) {
-          int p = seen.primaryAt();
-          primaryId = ids == null ? seen.hashOf(p) : ids.idOf(nsKeys[p], idTexts[p]);
-          mark = IdentityGraph.RECORD_MARK | (candidate ? IdentityGraph.CANDIDATE_MARK : 0);
-        }
-        return true;
+    AsRead asRead = asRead(reader, record, positions);
+    List<InternalRow> emitted = new ArrayList<>();
+    while (rows.hasNext()) {
+      InternalRow row = rows.next();
+      boolean candidate = candidateIdx >= 0 && !row.isNullAt(candidateIdx) && row.getBoolean(candidateIdx);
+      UTF8String file = positions != null && !row.isNullAt(fileIdx) ? row.getUTF8String(fileIdx) : null;
+      asRead.take(row, candidate, file, file != null ? row.getLong(rowIndexIdx) : -1, out -> emitted.add(out.copy()));
+    }
+    asRead.finish();
+    return emitted.iterator();
+  }
+
+  /**
+   * What rows as read emit, one row at a time ({@link AsRead#take}): their identities are read by {@code reader}
+   * (which counts them) straight from the read map, without identity columns made, copied into Spark's row format
+   * and read back; rows that do not take part emit nothing.
+   *
+   * @param record whether the rows are records, which mark their primary identity
+   * @param positions where each row's smallest id is written by its file and index in it, or null
+   */
+  AsRead asRead(IdentityColumns.Reader reader, boolean record, SmallestIdsByRow.Writer positions) {
+    return new AsRead(reader, record, positions);
+  }
+
+  /** Rows as read, handed over one at a time; see {@link #asRead}. */
+  final class AsRead extends Emitter {
+    private final IdentityColumns.Reader reader;
+    private final boolean record;
+    private final SmallestIdsByRow.Writer positions;
+    private final IdentityColumns.RowIdentities seen;
+    private final SameAsLast repeats = new SameAsLast();
+    private InternalRow pending;
+    private boolean pendingCandidate;
+
+    private AsRead(IdentityColumns.Reader reader, boolean record, SmallestIdsByRow.Writer positions) {
+      this.reader = reader;
+      this.record = record;
+      this.positions = positions;
+      this.seen = reader.scratch();
+    }
+
+    /**
+     * Reads a row (its identity map where the reader looks) and hands each row it emits to {@code sink}, which
+     * must use it before returning (the row is reused, and its texts point into the read row).
+     *
+     * @param candidate whether the row meets the fragment condition (a record's)
+     * @param file the row's data file, or null when its smallest id is not to be written
+     * @param rowIndex its index in {@code file}
+     */
+    void take(InternalRow row, boolean candidate, UTF8String file, long rowIndex,
+        java.util.function.Consumer<InternalRow> sink) {
+      reader.scan(row, seen);
+      if (positions != null && file != null) {
+        positions.add(file, rowIndex, seen.takesPart ? seen.smallestId : SmallestIdsByRow.NONE);
       }
-    };
+      boolean emits = candidates && candidate;
+      // A row with the identities of the last row that took part, in the same order (with the same candidate flag),
+      // would emit only what that row emitted: it was counted by the scan, and yields nothing.
+      if (!seen.takesPart || repeats.same(seen, emits)) {
+        return;
+      }
+      pending = row;
+      pendingCandidate = emits;
+      while (hasNext()) {
+        sink.accept(next());
+      }
+    }
+
+    /** Writes out what the positions hold: once the task's rows are all taken. */
+    void finish() {
+      if (positions != null) {
+        positions.flush();
+      }
+    }
+
+    @Override
+    boolean load() {
+      if (pending == null) {
+        return false;
+      }
+      pending = null;
+      int n = seen.size();
+      reserve(n);
+      for (int i = 0; i < n; i++) {
+        nsKeys[i] = seen.nsKey(i);
+        idTexts[i] = seen.idText(i);
+      }
+      identityCount = ids == null ? n : 0;
+      if (ids == null) {
+        for (int i = 0; i < n; i++) {
+          hashes[i] = seen.hashOf(i);
+        }
+        rowIds = seen.sortedIds();
+        rowIdCount = seen.distinctIds();
+      } else {
+        rowIds = ids.sortedIds(nsKeys, idTexts, n);
+        rowIdCount = rowIds.length;
+      }
+      if (records && record) {
+        int p = seen.primaryAt();
+        primaryId = ids == null ? seen.hashOf(p) : ids.idOf(nsKeys[p], idTexts[p]);
+        mark = IdentityGraph.RECORD_MARK | (pendingCandidate ? IdentityGraph.CANDIDATE_MARK : 0);
+      }
+      return true;
+    }
   }
 
   /**
@@ -385,47 +430,84 @@ final class GraphRows implements Serializable {
   }
 
   /**
-   * Whether a row's identity map is, byte for byte in Spark's row format, the last row's, with the same candidate
-   * flag: the events of one visitor often follow one another with the same identities. Rows in another format are
-   * never taken for the same.
+   * Whether a row that takes part has the identities of the last such row, in the same order and with the same
+   * primary (and the same candidate flag): the events of one visitor often follow one another with the same
+   * identities. Compared by hash first, then by text, since two rows whose identities only share hashes must both
+   * reach the collision check.
    */
   static final class SameAsLast {
-    private final int mapIdx;
-    private byte[] last = new byte[256];
-    /** The last map's length in bytes, -1 for a null map, -2 when there is no last row to compare with. */
-    private int lastLength = -2;
-    private boolean lastCandidate;
+    private long[] hashes = new long[8];
+    private int count = -1;
+    private int primaryAt;
+    private boolean candidate;
+    /** The last row's texts: each identity's namespace key and id, each as its length (4 bytes) and bytes. */
+    private byte[] texts = new byte[256];
+    private int textBytes;
 
-    SameAsLast(int mapIdx) {
-      this.mapIdx = mapIdx;
-    }
-
-    /** Whether {@code row} repeats the last row given; remembers it if not. */
-    boolean same(InternalRow row, boolean candidate) {
-      if (mapIdx < 0 || !(row instanceof org.apache.spark.sql.catalyst.expressions.UnsafeRow)) {
-        lastLength = -2;
-        return false;
-      }
-      if (row.isNullAt(mapIdx)) {
-        boolean same = lastLength == -1 && lastCandidate == candidate;
-        lastLength = -1;
-        lastCandidate = candidate;
-        return same;
-      }
-      org.apache.spark.sql.catalyst.expressions.UnsafeMapData map =
-          (org.apache.spark.sql.catalyst.expressions.UnsafeMapData) row.getMap(mapIdx);
-      int length = map.getSizeInBytes();
-      if (length == lastLength && candidate == lastCandidate && ByteArrayMethods.arrayEquals(last,
-          Platform.BYTE_ARRAY_OFFSET, map.getBaseObject(), map.getBaseOffset(), length)) {
+    /** Whether {@code seen} repeats the last row given; remembers it if not. */
+    boolean same(IdentityColumns.RowIdentities seen, boolean candidate) {
+      int n = seen.size();
+      if (n == count && candidate == this.candidate && seen.primaryAt() == primaryAt && sameHashes(seen, n)
+          && sameTexts(seen, n)) {
         return true;
       }
-      if (last.length < length) {
-        last = new byte[Math.max(length, last.length * 2)];
+      count = n;
+      this.candidate = candidate;
+      primaryAt = seen.primaryAt();
+      if (hashes.length < n) {
+        hashes = new long[Math.max(n, hashes.length * 2)];
       }
-      Platform.copyMemory(map.getBaseObject(), map.getBaseOffset(), last, Platform.BYTE_ARRAY_OFFSET, length);
-      lastLength = length;
-      lastCandidate = candidate;
+      textBytes = 0;
+      for (int i = 0; i < n; i++) {
+        hashes[i] = seen.hashOf(i);
+        remember(seen.nsKey(i));
+        remember(seen.idText(i));
+      }
       return false;
+    }
+
+    private boolean sameHashes(IdentityColumns.RowIdentities seen, int n) {
+      for (int i = 0; i < n; i++) {
+        if (hashes[i] != seen.hashOf(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private boolean sameTexts(IdentityColumns.RowIdentities seen, int n) {
+      int at = 0;
+      for (int i = 0; i < n; i++) {
+        at = sameText(seen.nsKey(i), at);
+        if (at < 0) {
+          return false;
+        }
+        at = sameText(seen.idText(i), at);
+        if (at < 0) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Where the next text starts if {@code text} is the one at {@code at}, else -1. */
+    private int sameText(UTF8String text, int at) {
+      int length = text.numBytes();
+      if ((int) INTS.get(texts, at) != length || !ByteArrayMethods.arrayEquals(texts,
+          Platform.BYTE_ARRAY_OFFSET + at + 4, text.getBaseObject(), text.getBaseOffset(), length)) {
+        return -1;
+      }
+      return at + 4 + length;
+    }
+
+    private void remember(UTF8String text) {
+      int length = text.numBytes();
+      if (textBytes + 4 + length > texts.length) {
+        texts = Arrays.copyOf(texts, Math.max(textBytes + 4 + length, texts.length * 2));
+      }
+      INTS.set(texts, textBytes, length);
+      text.writeToMemory(texts, Platform.BYTE_ARRAY_OFFSET + textBytes + 4);
+      textBytes += 4 + length;
     }
   }
 

@@ -1,10 +1,13 @@
 package io.profileexport.engine.stitch;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
 
 import io.profileexport.engine.InternalRowFrames;
 import io.profileexport.engine.SystemColumns;
+import io.profileexport.engine.merge.XdmMaps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +15,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -21,22 +26,35 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class LinkMembers {
   /**
-   * Rows as read: an {@code identityMap} (when the dataset has one) and, for records, optionally the
-   * {@link IdentityGraph#CANDIDATE} flag. Rows without exactly one primary identity take no part.
+   * Rows as read, in parts whose union is the source ({@code InputFrames.parts}): an {@code identityMap} (when the
+   * dataset has one) and, for records, optionally the {@link IdentityGraph#CANDIDATE} flag and the rows' file and
+   * row index ({@link SystemColumns#FILE}, ROW_INDEX). Rows without exactly one primary identity take no part. The
+   * pass reads each part's rows in its scan's generated code ({@link GraphScan}).
    *
    * @param records whether the rows are profile records, which mark their primary identity when marks are kept
    * @param counters counts the rows as the pass reads them (not when it reads them again), or null
    */
-  public record Source(Dataset<Row> rows, boolean records, IdentityColumns.Counters counters) {}
+  public record Source(List<Dataset<Row>> parts, boolean records, IdentityColumns.Counters counters) {
+    public Source {
+      parts = List.copyOf(parts);
+    }
+
+    /** A source of one frame. */
+    public Source(Dataset<Row> rows, boolean records, IdentityColumns.Counters counters) {
+      this(List.of(rows), records, counters);
+    }
+  }
 
   private final Dataset<Row> members;
   private final Dataset<Row> membersAgain;
   private final List<Source> sources;
   private final Set<String> blocked;
   private final boolean marked;
+  private final SparkSession spark;
 
   private LinkMembers(Dataset<Row> members, Dataset<Row> membersAgain, List<Source> sources, Set<String> blocked,
-      boolean marked) {
+      boolean marked, SparkSession spark) {
+    this.spark = spark;
     this.members = members;
     this.membersAgain = membersAgain;
     this.sources = sources;
@@ -50,8 +68,8 @@ public final class LinkMembers {
    * @param marked whether records mark their primary identity, with whether they meet the request's fragment
    *     condition ({@link IdentityGraph#CANDIDATE}), so that stitching can count profiles and leave some out
    */
-  public static LinkMembers asRead(List<Source> sources, Set<String> blocked, boolean marked) {
-    return new LinkMembers(null, null, List.copyOf(sources), Set.copyOf(blocked), marked);
+  public static LinkMembers asRead(SparkSession spark, List<Source> sources, Set<String> blocked, boolean marked) {
+    return new LinkMembers(null, null, List.copyOf(sources), Set.copyOf(blocked), marked, spark);
   }
 
   /**
@@ -61,11 +79,11 @@ public final class LinkMembers {
    * @param membersAgain the same rows, without the input counters {@code members} may carry
    */
   public static LinkMembers withIdentityColumns(Dataset<Row> members, Dataset<Row> membersAgain) {
-    return new LinkMembers(members, membersAgain, null, null, false);
+    return new LinkMembers(members, membersAgain, null, null, false, members.sparkSession());
   }
 
   SparkSession spark() {
-    return members != null ? members.sparkSession() : sources.get(0).rows().sparkSession();
+    return members != null ? members.sparkSession() : spark;
   }
 
   /** Whether records mark their primary identity. */
@@ -75,7 +93,8 @@ public final class LinkMembers {
 
   /** Whether some rows as read carry their file and row index ({@link SystemColumns#FILE}, ROW_INDEX). */
   boolean positions() {
-    return sources != null && sources.stream().anyMatch(source -> hasPositions(source.rows().schema()));
+    return sources != null && sources.stream().flatMap(source -> source.parts().stream())
+        .anyMatch(part -> hasPositions(part.schema()));
   }
 
   private static boolean hasPositions(StructType schema) {
@@ -101,23 +120,39 @@ public final class LinkMembers {
       return InternalRowFrames.mapPartitions(read.select(rows.columns().toArray(new Column[0])),
           PackedGraphRows.PACKED, partition -> packing.packed(rows.emitted(partition)));
     }
-    Dataset<Row> out = null;
+    Dataset<Row> signals = null;
     for (Source source : sources) {
-      StructType schema = source.rows().schema();
-      IdentityColumns.Reader reader = IdentityColumns.reader(schema, blocked, again ? null : source.counters(), hash,
-          null);
-      int candidateIdx = schema.getFieldIndex(IdentityGraph.CANDIDATE).isDefined()
-          ? schema.fieldIndex(IdentityGraph.CANDIDATE) : -1;
-      boolean record = source.records();
-      SmallestIdsByRow written = record && rowIds != null && hasPositions(schema) ? rowIds : null;
-      int fileIdx = written != null ? schema.fieldIndex(SystemColumns.FILE) : -1;
-      int rowIndexIdx = written != null ? schema.fieldIndex(SystemColumns.ROW_INDEX) : -1;
-      Dataset<Row> emitted = InternalRowFrames.mapPartitions(source.rows(), PackedGraphRows.PACKED,
-          partition -> packing.packed(rows.emitted(partition, reader, record, candidateIdx,
-              written != null ? written.writer() : null, fileIdx, rowIndexIdx)));
-      out = out == null ? emitted : out.union(emitted);
+      for (Dataset<Row> part : source.parts()) {
+        Dataset<Row> partSignals = part.filter(taken(part.schema(), source, rows, hash, again, packing, rowIds))
+            .select(lit(true).as("ready"));
+        signals = signals == null ? partSignals : signals.union(partSignals);
+      }
     }
-    return out;
+    return signals == null ? spark.createDataFrame(List.of(), PackedGraphRows.PACKED)
+        : InternalRowFrames.mapPartitions(signals, PackedGraphRows.PACKED, GraphScan::packedRows);
+  }
+
+  /** The call that hands a part's rows to the graph pass ({@link GraphScan#take}), as a filter's condition. */
+  private Column taken(StructType schema, Source source, GraphRows rows, IdentityIds.Hash hash, boolean again,
+      PackedGraphRows packing, SmallestIdsByRow rowIds) {
+    boolean hasMap = schema.getFieldIndex(XdmMaps.IDENTITY_MAP).isDefined()
+        && schema.apply(XdmMaps.IDENTITY_MAP).dataType() instanceof MapType;
+    MapType mapType = hasMap ? (MapType) schema.apply(XdmMaps.IDENTITY_MAP).dataType()
+        : DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType);
+    // The reader reads the map as the only field of the row the call makes of it.
+    IdentityColumns.Reader reader = IdentityColumns.reader(
+        hasMap ? new StructType().add(XdmMaps.IDENTITY_MAP, mapType) : new StructType(), blocked,
+        again ? null : source.counters(), hash, null);
+    Column map = hasMap ? col(XdmMaps.IDENTITY_MAP) : lit(null).cast(mapType);
+    Column candidate = has(schema, IdentityGraph.CANDIDATE) ? coalesce(col(IdentityGraph.CANDIDATE), lit(false))
+        : lit(false);
+    boolean written = source.records() && rowIds != null && hasPositions(schema);
+    Column file = written ? col(SystemColumns.FILE) : lit(null).cast(DataTypes.StringType);
+    Column rowIndex = written ? coalesce(col(SystemColumns.ROW_INDEX), lit(-1L)) : lit(-1L);
+    GraphScan scan = new GraphScan(rows, reader, source.records(), packing, written ? rowIds : null);
+    // Not deterministic: it packs, so Spark must call it once per row, where it is placed.
+    return InternalRowFrames.invoke(scan, "take", DataTypes.BooleanType, /* returnNullable */ false,
+        /* nullGivesNull */ false, /* deterministic */ false, map, candidate, file, rowIndex);
   }
 
   /** Every identity (nsKey, id) of the members that take part, uncounted: for the rare pass after a collision. */
@@ -127,8 +162,10 @@ public final class LinkMembers {
       withColumns.add(membersAgain);
     } else {
       for (Source source : sources) {
-        Dataset<Row> added = IdentityColumns.add(source.rows(), blocked, null, hash, null);
-        withColumns.add(added.filter(col(SystemColumns.SKIP_REASON).isNull()));
+        for (Dataset<Row> part : source.parts()) {
+          Dataset<Row> added = IdentityColumns.add(part, blocked, null, hash, null);
+          withColumns.add(added.filter(col(SystemColumns.SKIP_REASON).isNull()));
+        }
       }
     }
     Dataset<Row> out = null;
@@ -141,6 +178,10 @@ public final class LinkMembers {
   }
 
   private static boolean has(Dataset<Row> frame, String column) {
-    return frame.schema().getFieldIndex(column).isDefined();
+    return has(frame.schema(), column);
+  }
+
+  private static boolean has(StructType schema, String column) {
+    return schema.getFieldIndex(column).isDefined();
   }
 }

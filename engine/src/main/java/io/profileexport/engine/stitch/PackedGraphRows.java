@@ -84,26 +84,21 @@ final class PackedGraphRows implements Serializable {
 
   /** {@code emitted} packed by reduce partition ({@link #PACKED} rows). */
   Iterator<InternalRow> packed(Iterator<InternalRow> emitted) {
-    int n = buckets.length;
-    byte[][] buffers = new byte[n][];
-    int[] sizes = new int[n];
-    ArrayDeque<InternalRow> ready = new ArrayDeque<>();
+    Packer packer = packer();
     return new Iterator<>() {
       private boolean drained;
 
       @Override
       public boolean hasNext() {
-        while (ready.isEmpty() && !drained) {
+        while (!packer.hasReady() && !drained) {
           if (emitted.hasNext()) {
-            add(emitted.next());
+            packer.add(emitted.next());
           } else {
-            for (int p = 0; p < n; p++) {
-              ship(p);
-            }
+            packer.shipAll();
             drained = true;
           }
         }
-        return !ready.isEmpty();
+        return packer.hasReady();
       }
 
       @Override
@@ -111,54 +106,86 @@ final class PackedGraphRows implements Serializable {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        return ready.poll();
-      }
-
-      private void add(InternalRow row) {
-        long key = row.getLong(0);
-        int p = partitionOf(key, n);
-        boolean texts = !row.isNullAt(3);
-        UTF8String ns = texts ? row.getUTF8String(3) : null;
-        UTF8String id = texts ? row.getUTF8String(4) : null;
-        int length = 24 + (texts ? ns.numBytes() + 4 + id.numBytes() : 0);
-        byte[] buffer = room(p, length);
-        int at = sizes[p];
-        LONGS.set(buffer, at, key);
-        LONGS.set(buffer, at + 8, row.getLong(1));
-        INTS.set(buffer, at + 16, row.getInt(2));
-        if (texts) {
-          INTS.set(buffer, at + 20, ns.numBytes());
-          ns.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + at + 24);
-          int idAt = at + 24 + ns.numBytes();
-          INTS.set(buffer, idAt, id.numBytes());
-          id.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + idAt + 4);
-        } else {
-          INTS.set(buffer, at + 20, -1);
-        }
-        sizes[p] = at + length;
-        if (sizes[p] >= FLUSH_BYTES) {
-          ship(p);
-        }
-      }
-
-      private byte[] room(int p, int length) {
-        byte[] buffer = buffers[p];
-        if (buffer == null) {
-          buffer = buffers[p] = new byte[Math.max(1 << 12, length)];
-        } else if (sizes[p] + length > buffer.length) {
-          buffer = buffers[p] = Arrays.copyOf(buffer, (int) Math.min(Integer.MAX_VALUE - 8,
-              Math.max(sizes[p] + (long) length, Math.min(buffer.length * 2L, FLUSH_BYTES + (long) length))));
-        }
-        return buffer;
-      }
-
-      private void ship(int p) {
-        if (sizes[p] > 0) {
-          ready.add(new GenericInternalRow(new Object[] {buckets[p], Arrays.copyOf(buffers[p], sizes[p])}));
-          sizes[p] = 0;
-        }
+        return packer.poll();
       }
     };
+  }
+
+  /** A task's packing, fed one emitted row at a time. */
+  Packer packer() {
+    return new Packer();
+  }
+
+  /**
+   * Packs emitted rows into one buffer per reduce partition; a full buffer becomes a {@link #PACKED} row that waits
+   * in {@link #poll} order until taken.
+   */
+  final class Packer {
+    private final byte[][] buffers = new byte[buckets.length][];
+    private final int[] sizes = new int[buckets.length];
+    private final ArrayDeque<InternalRow> ready = new ArrayDeque<>();
+
+    /** Packs a row; once its partition's buffer is full, that buffer is ready. */
+    void add(InternalRow row) {
+      long key = row.getLong(0);
+      int p = partitionOf(key, buckets.length);
+      boolean texts = !row.isNullAt(3);
+      UTF8String ns = texts ? row.getUTF8String(3) : null;
+      UTF8String id = texts ? row.getUTF8String(4) : null;
+      int length = 24 + (texts ? ns.numBytes() + 4 + id.numBytes() : 0);
+      byte[] buffer = room(p, length);
+      int at = sizes[p];
+      LONGS.set(buffer, at, key);
+      LONGS.set(buffer, at + 8, row.getLong(1));
+      INTS.set(buffer, at + 16, row.getInt(2));
+      if (texts) {
+        INTS.set(buffer, at + 20, ns.numBytes());
+        ns.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + at + 24);
+        int idAt = at + 24 + ns.numBytes();
+        INTS.set(buffer, idAt, id.numBytes());
+        id.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + idAt + 4);
+      } else {
+        INTS.set(buffer, at + 20, -1);
+      }
+      sizes[p] = at + length;
+      if (sizes[p] >= FLUSH_BYTES) {
+        ship(p);
+      }
+    }
+
+    /** Makes every buffer that holds rows ready: once the task's rows are all added. */
+    void shipAll() {
+      for (int p = 0; p < buckets.length; p++) {
+        ship(p);
+      }
+    }
+
+    boolean hasReady() {
+      return !ready.isEmpty();
+    }
+
+    /** The oldest ready packed row, or null. */
+    InternalRow poll() {
+      return ready.poll();
+    }
+
+    private byte[] room(int p, int length) {
+      byte[] buffer = buffers[p];
+      if (buffer == null) {
+        buffer = buffers[p] = new byte[Math.max(1 << 12, length)];
+      } else if (sizes[p] + length > buffer.length) {
+        buffer = buffers[p] = Arrays.copyOf(buffer, (int) Math.min(Integer.MAX_VALUE - 8,
+            Math.max(sizes[p] + (long) length, Math.min(buffer.length * 2L, FLUSH_BYTES + (long) length))));
+      }
+      return buffer;
+    }
+
+    private void ship(int p) {
+      if (sizes[p] > 0) {
+        ready.add(new GenericInternalRow(new Object[] {buckets[p], Arrays.copyOf(buffers[p], sizes[p])}));
+        sizes[p] = 0;
+      }
+    }
   }
 
   /**

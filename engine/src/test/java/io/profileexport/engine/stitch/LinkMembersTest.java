@@ -69,17 +69,22 @@ class LinkMembersTest {
       long eventsMultiple) {}
 
   private Pass pass(boolean asRead, IdentityIds.Hash hash) {
+    return pass(asRead, hash, List.of(records()), List.of(events()));
+  }
+
+  /** A graph pass over the records and events, each source given in parts. */
+  private Pass pass(boolean asRead, IdentityIds.Hash hash, List<Dataset<Row>> records, List<Dataset<Row>> events) {
     IdentityColumns.Counters counters = IdentityColumns.Counters.register(SharedSpark.session().sparkContext(),
         "events-" + System.nanoTime());
     LinkMembers members;
     if (asRead) {
-      members = LinkMembers.asRead(List.of(new LinkMembers.Source(records(), true, null),
-          new LinkMembers.Source(events(), false, counters)), BLOCKED, true);
+      members = LinkMembers.asRead(SharedSpark.session(), List.of(new LinkMembers.Source(records, true, null),
+          new LinkMembers.Source(events, false, counters)), BLOCKED, true);
     } else {
-      Dataset<Row> recordRows = withColumns(records(), true, hash, null);
+      Dataset<Row> recordRows = withColumns(unionOf(records), true, hash, null);
       members = LinkMembers.withIdentityColumns(
-          recordRows.union(withColumns(events(), false, hash, counters)),
-          recordRows.union(withColumns(events(), false, hash, null)));
+          recordRows.union(withColumns(unionOf(events), false, hash, counters)),
+          recordRows.union(withColumns(unionOf(events), false, hash, null)));
     }
     IdentityGraph.Links links = IdentityGraph.links(members, hash, new StagedFrames(SharedSpark.session(),
         new org.apache.hadoop.fs.Path(dir.toUri().toString(), "graph-" + System.nanoTime())), "test", null);
@@ -103,6 +108,41 @@ class LinkMembersTest {
     assertTrue(asRead.edges().stream().anyMatch(e -> e.endsWith(":3")), "a candidate record's mark");
   }
 
+  private static Dataset<Row> unionOf(List<Dataset<Row>> parts) {
+    return parts.stream().reduce(Dataset::union).orElseThrow();
+  }
+
+  /**
+   * Rows as scans of Parquet files hand them over in column batches, in several parts (one with the identity items'
+   * {@code authenticatedState}, one without, as batches of different schemas are read), with enough events for a
+   * task's packed buffers to fill and be shipped while its scan still runs, then the rest at its end.
+   */
+  @Test
+  void scansInPartsGiveTheSameGraphWithBuffersShippedMidTask() {
+    org.apache.spark.sql.SparkSession spark = SharedSpark.session();
+    String recordsAt = dir.resolve("records").toString();
+    records().repartition(3).write().parquet(recordsAt);
+    String lessAt = dir.resolve("records-less").toString();
+    Frames.of(StructType.fromDDL("identityMap MAP<STRING, ARRAY<STRUCT<id: STRING, primary: BOOLEAN>>>, "
+            + IdentityGraph.CANDIDATE + " BOOLEAN"),
+        "{'identityMap':{'ECID':[{'id':'v7','primary':true}],'Email':[{'id':'z@x'}]},'__pe_candidate':true}")
+        .write().parquet(lessAt);
+    String eventsAt = dir.resolve("events").toString();
+    // 150,000 events of 50,000 visitors, each with an ECID and an email: about 13 MB of packed rows.
+    spark.range(150_000).selectExpr("map('ECID', array(named_struct('authenticatedState', 'ambiguous', 'id', "
+        + "concat('v', id % 50000), 'primary', true)), 'Email', array(named_struct('authenticatedState', "
+        + "'authenticated', 'id', concat(id % 50000, '@x'), 'primary', false))) as identityMap")
+        .repartition(2).write().parquet(eventsAt);
+    // Read with the records' schema: the scan gives the field the files lack as null.
+    List<Dataset<Row>> records = List.of(spark.read().parquet(recordsAt),
+        spark.read().schema(RECORDS).parquet(lessAt));
+    List<Dataset<Row>> events = List.of(spark.read().parquet(eventsAt), events());
+    Pass asRead = pass(true, IdentityIds.XXHASH, records, events);
+    assertEquals(pass(false, IdentityIds.XXHASH, records, events), asRead);
+    assertEquals(150_003, asRead.eventsRead());
+    assertEquals(3 + 1 + 50_000, asRead.links());
+  }
+
   @Test
   void rowsAsReadAreReadAgainUncountedWhenHashesCollide() {
     Pass asRead = pass(true, IdentityGraphTest.TINY);
@@ -119,9 +159,9 @@ class LinkMembersTest {
         new org.apache.hadoop.fs.Path(dir.toUri().toString(), "stitch-" + System.nanoTime()));
     var fromColumns = IdentityGraph.stitch(LinkMembers.withIdentityColumns(columns, columns), 50, 50, store,
         IdentityIds.XXHASH, "test", Clock.systemUTC());
-    var fromMaps = IdentityGraph.stitch(LinkMembers.asRead(List.of(new LinkMembers.Source(records(), true, null),
-        new LinkMembers.Source(events(), false, null)), BLOCKED, true), 50, 50, store, IdentityIds.XXHASH, "test",
-        Clock.systemUTC());
+    var fromMaps = IdentityGraph.stitch(LinkMembers.asRead(SharedSpark.session(),
+        List.of(new LinkMembers.Source(records(), true, null), new LinkMembers.Source(events(), false, null)),
+        BLOCKED, true), 50, 50, store, IdentityIds.XXHASH, "test", Clock.systemUTC());
     var expected = fromColumns.metrics().deepCopy();
     var actual = fromMaps.metrics().deepCopy();
     expected.remove("stitchTimeMs");
