@@ -493,8 +493,7 @@ final class GraphRows implements Serializable {
     /** Where the next text starts if {@code text} is the one at {@code at}, else -1. */
     private int sameText(UTF8String text, int at) {
       int length = text.numBytes();
-      if ((int) INTS.get(texts, at) != length || !ByteArrayMethods.arrayEquals(texts,
-          Platform.BYTE_ARRAY_OFFSET + at + 4, text.getBaseObject(), text.getBaseOffset(), length)) {
+      if ((int) INTS.get(texts, at) != length || !TextBytes.equalsAt(texts, at + 4, text)) {
         return -1;
       }
       return at + 4 + length;
@@ -506,7 +505,7 @@ final class GraphRows implements Serializable {
         texts = Arrays.copyOf(texts, Math.max(textBytes + 4 + length, texts.length * 2));
       }
       INTS.set(texts, textBytes, length);
-      text.writeToMemory(texts, Platform.BYTE_ARRAY_OFFSET + textBytes + 4);
+      TextBytes.copy(text, texts, textBytes + 4);
       textBytes += 4 + length;
     }
   }
@@ -553,19 +552,18 @@ final class GraphRows implements Serializable {
       if (nsLength + idLength > TEXT_BYTES) {
         return false;  // never held by a slot
       }
-      long at = Platform.BYTE_ARRAY_OFFSET + (long) slot(h) * SLOT_BYTES;
+      int slotAt = slot(h) * SLOT_BYTES;
+      long at = Platform.BYTE_ARRAY_OFFSET + slotAt;
       int lengths = nsLength << 16 | idLength;
       if (Platform.getLong(identities, at) == h && Platform.getInt(identities, at + LENGTHS_AT) == lengths
-          && ByteArrayMethods.arrayEquals(identities, at + TEXTS_AT, nsKey.getBaseObject(), nsKey.getBaseOffset(),
-              nsLength)
-          && ByteArrayMethods.arrayEquals(identities, at + TEXTS_AT + nsLength, id.getBaseObject(), id.getBaseOffset(),
-              idLength)) {
+          && TextBytes.equalsAt(identities, slotAt + TEXTS_AT, nsKey)
+          && TextBytes.equalsAt(identities, slotAt + TEXTS_AT + nsLength, id)) {
         return true;
       }
       Platform.putLong(identities, at, h);
       Platform.putInt(identities, at + LENGTHS_AT, lengths);
-      Platform.copyMemory(nsKey.getBaseObject(), nsKey.getBaseOffset(), identities, at + TEXTS_AT, nsLength);
-      Platform.copyMemory(id.getBaseObject(), id.getBaseOffset(), identities, at + TEXTS_AT + nsLength, idLength);
+      TextBytes.copy(nsKey, identities, slotAt + TEXTS_AT);
+      TextBytes.copy(id, identities, slotAt + TEXTS_AT + nsLength);
       return false;
     }
 

@@ -106,7 +106,7 @@ final class KeySort {
       texts = Arrays.copyOf(texts, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(textSize + (long) n,
           texts.length * 2L)));
     }
-    text.writeToMemory(texts, org.apache.spark.unsafe.Platform.BYTE_ARRAY_OFFSET + textSize);
+    TextBytes.copy(text, texts, textSize);
     textSize += n;
   }
 

@@ -140,10 +140,10 @@ final class PackedGraphRows implements Serializable {
       INTS.set(buffer, at + 16, row.getInt(2));
       if (texts) {
         INTS.set(buffer, at + 20, ns.numBytes());
-        ns.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + at + 24);
+        TextBytes.copy(ns, buffer, at + 24);
         int idAt = at + 24 + ns.numBytes();
         INTS.set(buffer, idAt, id.numBytes());
-        id.writeToMemory(buffer, Platform.BYTE_ARRAY_OFFSET + idAt + 4);
+        TextBytes.copy(id, buffer, idAt + 4);
       } else {
         INTS.set(buffer, at + 20, -1);
       }
