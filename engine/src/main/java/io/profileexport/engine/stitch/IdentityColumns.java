@@ -60,6 +60,16 @@ public final class IdentityColumns {
    */
   public interface RowFilter extends Serializable {
     boolean keeps(long smallestId);
+
+    /**
+     * {@link #keeps} of {@code ids[from]} to {@code ids[from + count - 1]} into {@code kept[0]} on, in one loop of
+     * independent calls, whose memory waits (a lookup's probes) the processor can overlap.
+     */
+    default void keeps(long[] ids, int from, int count, boolean[] kept) {
+      for (int i = 0; i < count; i++) {
+        kept[i] = keeps(ids[from + i]);
+      }
+    }
   }
 
   private IdentityColumns() {}

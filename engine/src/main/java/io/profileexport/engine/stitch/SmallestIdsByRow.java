@@ -135,6 +135,11 @@ public final class SmallestIdsByRow implements Serializable {
     private final SmallestIdsByRow ids;
     private final IdentityColumns.RowFilter filter;
 
+    /** The decisions of the block of rows last asked for: its file's ids, its first row, and one per row. */
+    private transient long[] blockIds;
+    private transient long blockStart = -1;
+    private transient boolean[] blockKept;
+
     Keeper(SmallestIdsByRow ids, IdentityColumns.RowFilter filter) {
       this.ids = ids;
       this.filter = filter;
@@ -142,9 +147,29 @@ public final class SmallestIdsByRow implements Serializable {
 
     public boolean keeps(UTF8String file, long rowIndex) {
       long id = ids.smallestId(file, rowIndex);
-      return id != NONE && filter.keeps(id);
+      if (id == NONE) {
+        return false;
+      }
+      // The filter decides a block of rows at once: a lookup's probes, each a cache miss, then overlap, where one
+      // probe a row, between the scan's work on each, was a quarter of the wide read. A row of the block is kept
+      // when the filter keeps it; it is then asked once more alone, so that a lookup remembers the row's root for
+      // the keyed read that follows.
+      long[] all = ids.last.ids();
+      long start = rowIndex & -BLOCK_ROWS;
+      if (all != blockIds || start != blockStart) {
+        if (blockKept == null) {
+          blockKept = new boolean[BLOCK_ROWS];
+        }
+        filter.keeps(all, (int) start, (int) Math.min(BLOCK_ROWS, all.length - start), blockKept);
+        blockIds = all;
+        blockStart = start;
+      }
+      return blockKept[(int) (rowIndex - start)] && filter.keeps(id);
     }
   }
+
+  /** Rows a {@link Keeper} decides at once. */
+  static final int BLOCK_ROWS = 1024;
 
   /** The smallest id recorded for row {@code rowIndex} of {@code file}, or {@link #NONE}. */
   long smallestId(UTF8String file, long rowIndex) {

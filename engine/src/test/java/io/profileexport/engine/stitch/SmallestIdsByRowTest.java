@@ -1,6 +1,7 @@
 package io.profileexport.engine.stitch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,36 @@ class SmallestIdsByRowTest {
     assertTrue(gap.getMessage().contains("row 1 of file:/lake/a.parquet"), gap.getMessage());
     assertThrows(IllegalStateException.class, () -> ids.smallestId(text("file:/lake/a.parquet"), 3));
     assertThrows(IllegalStateException.class, () -> ids.smallestId(text("file:/lake/c.parquet"), 0));
+    ids.release();
+  }
+
+  @Test
+  void theKeeperDecidesBlocksOfRowsAtOnceAsTheFilterDoesRowByRow() {
+    SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids").toUri().toString(), SharedSpark.session());
+    int rows = 2 * SmallestIdsByRow.BLOCK_ROWS + 300;  // two whole blocks and a part of one
+    SmallestIdsByRow.Writer writer = ids.writer();
+    for (int row = 0; row < rows; row++) {
+      writer.add(text("file:/lake/a.parquet"), row, row % 7 == 0 ? SmallestIdsByRow.NONE : row * 3L);
+    }
+    writer.add(text("file:/lake/b.parquet"), 0, 9);
+    writer.flush();
+    IdentityColumns.RowFilter filter = id -> id % 2 == 0;
+    SmallestIdsByRow.Keeper keeper = new SmallestIdsByRow.Keeper(ids, filter);
+    // Rows asked out of order and across files, as tasks of several files' splits may.
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = (i * 1009) % rows;
+    }
+    int kept = 0;
+    for (int row : order) {
+      boolean expected = row % 7 != 0 && row * 3L % 2 == 0;
+      assertEquals(expected, keeper.keeps(text("file:/lake/a.parquet"), row), "row " + row);
+      kept += expected ? 1 : 0;
+      if (row % 500 == 0) {
+        assertFalse(keeper.keeps(text("file:/lake/b.parquet"), 0), "b's row 0, odd id 9");
+      }
+    }
+    assertTrue(kept > 0);
     ids.release();
   }
 }
