@@ -334,11 +334,11 @@ public final class IdentityColumns {
       seen.distinctIds = distinct;
       seen.primaryAt = primaryAt;
       seen.skip = skip;
-      countAgain(seen);
+      count(seen);
     }
 
-    /** Counts a row as {@link #scan} counted the row it read last into {@code seen}: one with the same identities. */
-    void countAgain(RowIdentities seen) {
+    /** Counts the row {@link #scan} read into {@code seen}: read, and why it is skipped, if it is. */
+    private void count(RowIdentities seen) {
       if (counters != null) {
         counters.read().add(1);
         if (seen.skip == NO_PRIMARY_TEXT) {
@@ -347,11 +347,6 @@ public final class IdentityColumns {
           counters.multiplePrimaries().add(1);
         }
       }
-    }
-
-    /** The index of the identity map among the rows' fields, or -1 when they have none. */
-    int mapIndex() {
-      return mapIdx;
     }
 
     /** The identity columns of the row {@link #scan} read last into {@code seen}. */
