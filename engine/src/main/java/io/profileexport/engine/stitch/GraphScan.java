@@ -42,12 +42,15 @@ public final class GraphScan implements Serializable {
     final GenericInternalRow row = new GenericInternalRow(1);
     final GraphRows.AsRead emitter;
     final PackedGraphRows.Packer packer;
+    /** Where the emitter hands each emitted row: made once, not a method reference for each row. */
+    final java.util.function.Consumer<InternalRow> packed;
     boolean finished;
 
     Task(long attempt, GraphRows.AsRead emitter, PackedGraphRows.Packer packer) {
       this.attempt = attempt;
       this.emitter = emitter;
       this.packer = packer;
+      this.packed = packer::add;
     }
 
     void finish() {
@@ -85,7 +88,7 @@ public final class GraphScan implements Serializable {
   public boolean take(MapData identityMap, boolean candidate, UTF8String file, long rowIndex) {
     Task t = task();
     t.row.update(0, identityMap);
-    t.emitter.take(t.row, candidate, file, rowIndex, t.packer::add);
+    t.emitter.take(t.row, candidate, file, rowIndex, t.packed);
     t.row.update(0, null);
     return t.packer.hasReady();
   }
