@@ -1,5 +1,6 @@
 package io.profileexport.jobs;
 
+import io.profileexport.engine.lake.PosixLocalFileSystem;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +24,9 @@ public final class SparkSessions {
       "spark.sql.session.timeZone", "UTC",
       "spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension",
       "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog",
-      "spark.ui.showConsoleProgress", "false");
+      "spark.ui.showConsoleProgress", "false",
+      // Hadoop's local file system forks a chmod for each folder and file it makes (PosixLocalFileSystem).
+      PosixLocalFileSystem.SPARK_CONF, PosixLocalFileSystem.class.getName());
 
   private SparkSessions() {}
 

@@ -44,6 +44,9 @@ public final class SharedSpark extends JavaDataFrameSuiteBase {
         // log (a non-public class called through Invoke did so once).
         .set("spark.sql.codegen.fallback", "false")
         .set("spark.databricks.delta.snapshotPartitions", "2")
+        // As the entry points set it, so every test writes through it.
+        .set(io.profileexport.engine.lake.PosixLocalFileSystem.SPARK_CONF,
+            io.profileexport.engine.lake.PosixLocalFileSystem.class.getName())
         .set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
   }
