@@ -28,6 +28,8 @@ final class Report {
         .append(Runtime.getRuntime().maxMemory() >> 30).append(" GiB")
         .append(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
             .contains("-XX:+AlwaysPreTouch") ? ", fixed and touched before the session starts" : "")
+        .append(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+            .contains("-XX:+UseTransparentHugePages") ? ", on transparent huge pages" : "")
         .append(" |\n");
     md.append("| JDK | ").append(System.getProperty("java.vendor")).append(' ')
         .append(System.getProperty("java.runtime.version")).append(" |\n");
