@@ -2,6 +2,7 @@ package io.profileexport.engine;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.ToIntFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.vectorized.Dictionary;
@@ -65,6 +66,9 @@ public final class ColumnarTexts {
   /** Per dictionary id: its text, valid while {@code stamps[id] == generation}. */
   private UTF8String[] texts = new UTF8String[16];
   private int[] stamps = new int[16];
+  /** Per dictionary id: what {@link #derived}'s function gave for its text, valid while {@code derivedStamps[id]}. */
+  private int[] derivedValues = new int[16];
+  private int[] derivedStamps = new int[16];
   private int generation = 1;
 
   /** Whether this Spark's columnar classes can be read here (else every text is read by getUTF8String). */
@@ -91,13 +95,48 @@ public final class ColumnarTexts {
     return row.isNullAt(ordinal) ? null : row.getUTF8String(ordinal);
   }
 
+  /**
+   * {@code derive} of {@code array}'s element {@code i} (null for a null element), computed once per dictionary entry
+   * and batch where the element is dictionary-encoded, so that a test of a text repeated in millions of rows (is it
+   * a requested segment id?) runs once per distinct text. An instance serves one function: use one instance per
+   * column and function.
+   */
+  public int derived(ArrayData array, int i, ToIntFunction<UTF8String> derive) {
+    if (ARRAY_DATA != null && array instanceof ColumnarArray columnar
+        && ARRAY_DATA.get(columnar) instanceof WritableColumnVector vector && vector.hasDictionary()) {
+      int rowId = (int) ARRAY_OFFSET.get(columnar) + i;
+      int id = cacheableId(vector, rowId);
+      if (id < 0) {
+        return derive.applyAsInt(vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId));
+      }
+      if (derivedStamps[id] != generation) {
+        derivedValues[id] = derive.applyAsInt(text(id));
+        derivedStamps[id] = generation;
+      }
+      return derivedValues[id];
+    }
+    return derive.applyAsInt(array.isNullAt(i) ? null : array.getUTF8String(i));
+  }
+
   private UTF8String fromDictionary(WritableColumnVector vector, int rowId) {
+    int id = cacheableId(vector, rowId);
+    if (id < 0) {
+      return vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId);
+    }
+    return text(id);
+  }
+
+  /**
+   * The dictionary id of a non-null value that fits the caches, which are made current for the vector's dictionary;
+   * -1 for a null or an id past {@link #MAX_CACHED_ID}.
+   */
+  private int cacheableId(WritableColumnVector vector, int rowId) {
     if (vector.isNullAt(rowId)) {
-      return null;
+      return -1;
     }
     int id = vector.getDictionaryIds().getDictId(rowId);
     if (id < 0 || id > MAX_CACHED_ID) {
-      return vector.getUTF8String(rowId);
+      return -1;
     }
     Dictionary dictionary = (Dictionary) DICTIONARY.get(vector);
     if (dictionary != cachedFor) {
@@ -105,6 +144,7 @@ public final class ColumnarTexts {
       cachedFor = dictionary;
       if (++generation == 0) {
         java.util.Arrays.fill(stamps, 0);
+        java.util.Arrays.fill(derivedStamps, 0);
         generation = 1;
       }
     }
@@ -112,9 +152,16 @@ public final class ColumnarTexts {
       int size = Math.min(MAX_CACHED_ID + 1, Math.max(id + 1, texts.length * 2));
       texts = java.util.Arrays.copyOf(texts, size);
       stamps = java.util.Arrays.copyOf(stamps, size);
+      derivedValues = java.util.Arrays.copyOf(derivedValues, size);
+      derivedStamps = java.util.Arrays.copyOf(derivedStamps, size);
     }
+    return id;
+  }
+
+  /** The text of dictionary id {@code id} of the current dictionary, decoded once. */
+  private UTF8String text(int id) {
     if (stamps[id] != generation) {
-      texts[id] = UTF8String.fromBytes(dictionary.decodeToBinary(id));
+      texts[id] = UTF8String.fromBytes(cachedFor.decodeToBinary(id));
       stamps[id] = generation;
     }
     return texts[id];

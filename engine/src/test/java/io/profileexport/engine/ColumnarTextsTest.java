@@ -97,6 +97,46 @@ class ColumnarTextsTest {
   }
 
   @Test
+  void aDerivedValueIsComputedOncePerDictionaryEntryAndBatchAndEqualsTheFunctionOfTheText() {
+    OnHeapColumnVector vector = new OnHeapColumnVector(16, DataTypes.StringType);
+    fill(vector, dictionary("seg"), 0, 1, 0, -1, 2, 1, 0, ColumnarTexts.MAX_CACHED_ID + 7, -1);
+    ColumnarTexts texts = new ColumnarTexts();
+    java.util.List<UTF8String> seen = new java.util.ArrayList<>();
+    java.util.function.ToIntFunction<UTF8String> length = text -> {
+      seen.add(text);
+      return text == null ? -1 : text.numBytes();
+    };
+    ColumnarArray array = new ColumnarArray(vector, 0, 9);
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < array.numElements(); i++) {
+        UTF8String text = array.isNullAt(i) ? null : array.getUTF8String(i);
+        assertEquals(text == null ? -1 : text.numBytes(), texts.derived(array, i, length), "element " + i);
+      }
+    }
+    // Ids 0, 1 and 2 once in both rounds; the id past the cache and the two nulls each time they are read.
+    assertEquals(3 + 2 * 3, seen.size(), seen.toString());
+    assertEquals(2, seen.stream().filter(t -> t != null && t.toString().equals("seg" + (ColumnarTexts.MAX_CACHED_ID + 7)))
+        .count());
+
+    // The next batch's dictionary: the same ids are computed again, from its texts.
+    seen.clear();
+    fill(vector, dictionary("segment"), 1, 1, 0);
+    ColumnarArray next = new ColumnarArray(vector, 0, 3);
+    assertEquals("segment1".length(), texts.derived(next, 0, length));
+    assertEquals("segment1".length(), texts.derived(next, 1, length));
+    assertEquals("segment0".length(), texts.derived(next, 2, length));
+    assertEquals(java.util.List.of(UTF8String.fromString("segment1"), UTF8String.fromString("segment0")), seen);
+
+    // Spark's other arrays: computed for each read.
+    seen.clear();
+    GenericArrayData generic = new GenericArrayData(new Object[] {UTF8String.fromString("ab"), null});
+    assertEquals(2, texts.derived(generic, 0, length));
+    assertEquals(2, texts.derived(generic, 0, length));
+    assertEquals(-1, texts.derived(generic, 1, length));
+    assertEquals(3, seen.size());
+  }
+
+  @Test
   void structFieldsWithADictionaryAndPlainValues() {
     StructType entry = new StructType().add("status", DataTypes.StringType).add("plain", DataTypes.StringType);
     OnHeapColumnVector structs = new OnHeapColumnVector(4, entry);

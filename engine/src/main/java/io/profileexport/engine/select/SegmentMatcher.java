@@ -35,6 +35,12 @@ public final class SegmentMatcher implements Serializable {
   private final UTF8String[] namespaces;
   private final UTF8String[] segmentIds;
   private final UTF8String[][] statuses;
+  /** The distinct requested segment ids, and per each the requested segments (indexes) that have it. */
+  private final UTF8String[] distinctIds;
+  private final int[][] segmentsById;
+  /** The distinct requested namespaces (lower-cased), and per requested segment the index of its own. */
+  private final UTF8String[] distinctNamespaces;
+  private final int[] namespaceOf;
   private final Long start;
   private final Long end;
   private final int entryFields;
@@ -47,6 +53,11 @@ public final class SegmentMatcher implements Serializable {
   private transient ColumnarTexts namespaceTexts;
   private transient ColumnarTexts segmentTexts;
   private transient ColumnarTexts statusTexts;
+  /** {@link #idGroup} and {@link #namespaceGroup}, made once for the texts' caches. */
+  private transient java.util.function.ToIntFunction<UTF8String> idGroup;
+  private transient java.util.function.ToIntFunction<UTF8String> namespaceGroup;
+  /** A namespace not looked up yet (-1 is one that no requested segment has). */
+  private static final int UNKNOWN = -2;
   /** The last status read and its lower case: with {@link #statusTexts}, the same text for most rows. */
   private transient UTF8String lastStatus;
   private transient UTF8String lastStatusLowered;
@@ -63,6 +74,17 @@ public final class SegmentMatcher implements Serializable {
       segmentIds[i] = UTF8String.fromString(segment.segmentId());
       statuses[i] = segment.status().stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
     }
+    java.util.Map<UTF8String, List<Integer>> byId = new java.util.LinkedHashMap<>();
+    java.util.Map<UTF8String, Integer> namespaceIndex = new java.util.LinkedHashMap<>();
+    namespaceOf = new int[n];
+    for (int i = 0; i < n; i++) {
+      byId.computeIfAbsent(segmentIds[i], id -> new java.util.ArrayList<>()).add(i);
+      namespaceOf[i] = namespaceIndex.computeIfAbsent(namespaces[i], ns -> namespaceIndex.size());
+    }
+    distinctIds = byId.keySet().toArray(new UTF8String[0]);
+    segmentsById = byId.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+        .toArray(int[][]::new);
+    distinctNamespaces = namespaceIndex.keySet().toArray(new UTF8String[0]);
     this.start = start.orElse(null);
     this.end = end.orElse(null);
     this.entryFields = entry.size();
@@ -92,6 +114,8 @@ public final class SegmentMatcher implements Serializable {
       namespaceTexts = new ColumnarTexts();
       segmentTexts = new ColumnarTexts();
       statusTexts = new ColumnarTexts();
+      idGroup = this::idGroup;
+      namespaceGroup = this::namespaceGroup;
     }
     ArrayData names = membership.keyArray();
     ArrayData bySegment = membership.valueArray();
@@ -99,26 +123,49 @@ public final class SegmentMatcher implements Serializable {
       if (bySegment.isNullAt(i)) {
         continue;
       }
-      UTF8String namespace = null;  // lower-cased once, when some requested segment may need it
+      int namespace = UNKNOWN;  // found once, when some requested segment may need it
       MapData segments = bySegment.getMap(i);
       ArrayData ids = segments.keyArray();
       ArrayData entries = segments.valueArray();
       for (int j = 0; j < segments.numElements(); j++) {
-        UTF8String id = segmentTexts.get(ids, j);
-        for (int s = 0; s < segmentIds.length; s++) {
-          if (!segmentIds[s].equals(id) || entries.isNullAt(j)) {
-            continue;
-          }
-          if (namespace == null) {
-            namespace = namespaceTexts.get(names, i).toLowerCase();
-          }
-          if (namespaces[s].equals(namespace) && entryMatches(entries.getStruct(j, entryFields), statuses[s])) {
+        // Segment ids and namespaces are dictionary-encoded texts repeated in millions of records: each distinct one
+        // is compared with the request once per batch, not once per entry.
+        int group = segmentTexts.derived(ids, j, idGroup);
+        if (group < 0 || entries.isNullAt(j)) {
+          continue;
+        }
+        if (namespace == UNKNOWN) {
+          namespace = namespaceTexts.derived(names, i, namespaceGroup);
+        }
+        for (int s : segmentsById[group]) {
+          if (namespaceOf[s] == namespace && entryMatches(entries.getStruct(j, entryFields), statuses[s])) {
             return true;
           }
         }
       }
     }
     return false;
+  }
+
+  /** The index in {@link #distinctIds} of a segment id, or -1 when no requested segment has it. */
+  private int idGroup(UTF8String id) {
+    for (int g = 0; id != null && g < distinctIds.length; g++) {
+      if (distinctIds[g].equals(id)) {
+        return g;
+      }
+    }
+    return -1;
+  }
+
+  /** The index in {@link #distinctNamespaces} of a namespace, ignoring case, or -1 when none is requested. */
+  private int namespaceGroup(UTF8String namespace) {
+    UTF8String lowered = namespace == null ? null : namespace.toLowerCase();
+    for (int g = 0; lowered != null && g < distinctNamespaces.length; g++) {
+      if (distinctNamespaces[g].equals(lowered)) {
+        return g;
+      }
+    }
+    return -1;
   }
 
   private boolean entryMatches(InternalRow entry, UTF8String[] wanted) {

@@ -118,6 +118,8 @@ class SegmentMatcherTest {
         List.of(new SegmentFilter("s1", "UPS", List.of("exited"))),
         List.of(new SegmentFilter("s1", "aam", List.of("realized", "existing", "exited")),
             new SegmentFilter("s2", "aam", List.of("realized"))),
+        // One segment id requested in two namespaces, with other statuses in each.
+        List.of(new SegmentFilter("s1", "aam", List.of("exited")), new SegmentFilter("s1", "UPS", List.of("realized"))),
         List.of(new SegmentFilter("nobody", "ups", List.of("realized"))));
     int keptInWindows = 0;
     for (List<SegmentFilter> segments : requests) {
