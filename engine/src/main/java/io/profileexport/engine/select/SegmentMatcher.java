@@ -31,9 +31,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class SegmentMatcher implements Serializable {
   private static final long serialVersionUID = 1L;
-  /** Per requested segment: its namespace lower-cased as Spark's {@code lower} would, its id and statuses. */
-  private final UTF8String[] namespaces;
-  private final UTF8String[] segmentIds;
+  /** Per requested segment: its statuses. */
   private final UTF8String[][] statuses;
   /** The distinct requested segment ids, and per each the requested segments (indexes) that have it. */
   private final UTF8String[] distinctIds;
@@ -65,21 +63,17 @@ public final class SegmentMatcher implements Serializable {
   private SegmentMatcher(List<ExportRequest.SegmentFilter> segments, Optional<Long> start, Optional<Long> end,
       StructType entry, String timeZone) {
     int n = segments.size();
-    namespaces = new UTF8String[n];
-    segmentIds = new UTF8String[n];
     statuses = new UTF8String[n][];
-    for (int i = 0; i < n; i++) {
-      ExportRequest.SegmentFilter segment = segments.get(i);
-      namespaces[i] = UTF8String.fromString(segment.segmentNs().toLowerCase(Locale.ROOT));
-      segmentIds[i] = UTF8String.fromString(segment.segmentId());
-      statuses[i] = segment.status().stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
-    }
     java.util.Map<UTF8String, List<Integer>> byId = new java.util.LinkedHashMap<>();
     java.util.Map<UTF8String, Integer> namespaceIndex = new java.util.LinkedHashMap<>();
     namespaceOf = new int[n];
     for (int i = 0; i < n; i++) {
-      byId.computeIfAbsent(segmentIds[i], id -> new java.util.ArrayList<>()).add(i);
-      namespaceOf[i] = namespaceIndex.computeIfAbsent(namespaces[i], ns -> namespaceIndex.size());
+      ExportRequest.SegmentFilter segment = segments.get(i);
+      statuses[i] = segment.status().stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
+      byId.computeIfAbsent(UTF8String.fromString(segment.segmentId()), id -> new java.util.ArrayList<>()).add(i);
+      // Lower-cased as Spark's lower would.
+      UTF8String namespace = UTF8String.fromString(segment.segmentNs().toLowerCase(Locale.ROOT));
+      namespaceOf[i] = namespaceIndex.computeIfAbsent(namespace, ns -> namespaceIndex.size());
     }
     distinctIds = byId.keySet().toArray(new UTF8String[0]);
     segmentsById = byId.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray())
