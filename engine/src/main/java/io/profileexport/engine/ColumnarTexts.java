@@ -78,11 +78,17 @@ public final class ColumnarTexts {
 
   /** {@code array.getUTF8String(i)}, or null when the element is null. */
   public UTF8String get(ArrayData array, int i) {
-    if (ARRAY_DATA != null && array instanceof ColumnarArray columnar
-        && ARRAY_DATA.get(columnar) instanceof WritableColumnVector vector && vector.hasDictionary()) {
-      return fromDictionary(vector, (int) ARRAY_OFFSET.get(columnar) + i);
+    WritableColumnVector vector = dictionaryEncoded(array);
+    if (vector != null) {
+      return fromDictionary(vector, (int) ARRAY_OFFSET.get((ColumnarArray) array) + i);
     }
     return array.isNullAt(i) ? null : array.getUTF8String(i);
+  }
+
+  /** The scan's column vector under {@code array} when it is a columnar array of dictionary ids; else null. */
+  private static WritableColumnVector dictionaryEncoded(ArrayData array) {
+    return ARRAY_DATA != null && array instanceof ColumnarArray columnar
+        && ARRAY_DATA.get(columnar) instanceof WritableColumnVector vector && vector.hasDictionary() ? vector : null;
   }
 
   /** {@code row.getUTF8String(ordinal)}, or null when the field is null. */
@@ -102,9 +108,9 @@ public final class ColumnarTexts {
    * column and function.
    */
   public int derived(ArrayData array, int i, ToIntFunction<UTF8String> derive) {
-    if (ARRAY_DATA != null && array instanceof ColumnarArray columnar
-        && ARRAY_DATA.get(columnar) instanceof WritableColumnVector vector && vector.hasDictionary()) {
-      int rowId = (int) ARRAY_OFFSET.get(columnar) + i;
+    WritableColumnVector vector = dictionaryEncoded(array);
+    if (vector != null) {
+      int rowId = (int) ARRAY_OFFSET.get((ColumnarArray) array) + i;
       int id = cacheableId(vector, rowId);
       if (id < 0) {
         return derive.applyAsInt(vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId));
