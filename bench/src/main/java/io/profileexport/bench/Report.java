@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
 /** The benchmark's results as the Markdown committed under bench/results/. */
@@ -24,12 +25,11 @@ final class Report {
     md.append("| | |\n|---|---|\n");
     md.append("| CPU | ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
         .append(" cores |\n");
+    List<String> jvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments();
     md.append("| memory | ").append(totalMemoryGib()).append(" GiB; driver heap ")
         .append(Runtime.getRuntime().maxMemory() >> 30).append(" GiB")
-        .append(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-            .contains("-XX:+AlwaysPreTouch") ? ", fixed and touched before the session starts" : "")
-        .append(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-            .contains("-XX:+UseTransparentHugePages") ? ", on transparent huge pages" : "")
+        .append(jvmOptions.contains("-XX:+AlwaysPreTouch") ? ", fixed and touched before the session starts" : "")
+        .append(jvmOptions.contains("-XX:+UseTransparentHugePages") ? ", on transparent huge pages" : "")
         .append(" |\n");
     md.append("| JDK | ").append(System.getProperty("java.vendor")).append(' ')
         .append(System.getProperty("java.runtime.version")).append(" |\n");

@@ -28,6 +28,8 @@ class PosixLocalFileSystemTest {
     Configuration conf = conf("022");
     try (FileSystem fs = FileSystem.newInstance(URI.create("file:///"), conf)) {
       assertInstanceOf(PosixLocalFileSystem.class, fs);
+      // The permissions are set by our raw layer, not Hadoop's (which forks chmod).
+      assertInstanceOf(PosixLocalFileSystem.Raw.class, ((LocalFileSystem) fs).getRaw());
     }
     // Spark and Hadoop code that asks for "the local file system" casts it to LocalFileSystem.
     assertInstanceOf(PosixLocalFileSystem.class, FileSystem.newInstanceLocal(conf));
