@@ -206,8 +206,31 @@ public final class ConnectedComponents {
       }
     }
 
-    /** @param expectedNodes a likely number of nodes, to size the tables once */
+    /** Where a forest reads its edges: fills the arrays from index 0, as many as they hold; 0 at the end. */
+    interface Edges {
+      int fill(long[] as, long[] bs, int[] kinds);
+    }
+
+    /**
+     * @param rows edges (a, b, kind)
+     * @param expectedNodes a likely number of nodes, to size the tables once
+     */
     static Forest of(Iterator<InternalRow> rows, int expectedNodes) {
+      return of((as, bs, kinds) -> {
+        int n = 0;
+        while (n < as.length && rows.hasNext()) {
+          InternalRow r = rows.next();
+          as[n] = r.getLong(0);
+          bs[n] = r.getLong(1);
+          kinds[n] = r.getInt(2);
+          n++;
+        }
+        return n;
+      }, expectedNodes);
+    }
+
+    /** As {@link #of(Iterator, int)}, from edges read in batches. */
+    static Forest of(Edges source, int expectedNodes) {
       long started = System.nanoTime();
       long edges = 0;
       LongUnionFind sets = new LongUnionFind(expectedNodes);
@@ -219,15 +242,7 @@ public final class ConnectedComponents {
       int[] kinds = new int[BATCH];
       int[] ias = new int[BATCH];
       int[] ibs = new int[BATCH];
-      while (rows.hasNext()) {
-        int n = 0;
-        while (n < BATCH && rows.hasNext()) {
-          InternalRow r = rows.next();
-          as[n] = r.getLong(0);
-          bs[n] = r.getLong(1);
-          kinds[n] = r.getInt(2);
-          n++;
-        }
+      for (int n = source.fill(as, bs, kinds); n > 0; n = source.fill(as, bs, kinds)) {
         edges += n;
         for (int i = 0; i < n; i++) {
           ias[i] = sets.indexOf(as[i]);  // a marked node is a node even without links

@@ -251,7 +251,8 @@ public final class IdentityGraph {
       // The graph fits one task, so its membership fits an executor: the one union-find task counts the components
       // and writes the lookup each scan then finds its rows' profiles in. When only candidate components are kept,
       // the lookup holds only theirs, and rows it does not hold are left out.
-      OneTask oneTask = inOneTask(edges, ids.distinctIdentities(), maxIdentitiesPerGraph, pruned, store, runName);
+      OneTask oneTask = inOneTask(links.staged(), ids.distinctIdentities(), maxIdentitiesPerGraph, pruned, store,
+          runName);
       componentCounts = oneTask.counts();
       lookup = oneTask.lookup();
       iterations = 1;
@@ -364,19 +365,19 @@ public final class IdentityGraph {
    * {@link ComponentLookup#OVERSIZED}; with {@code pruned} only the candidate components' nodes) and counts the
    * components, so the membership of millions of identities is neither written whole nor aggregated again.
    */
-  private static OneTask inOneTask(Dataset<Row> edges, long expectedNodes, int maxIdentitiesPerGraph, boolean pruned,
-      ConnectedComponents.Materializer store, String runName) {
+  private static OneTask inOneTask(Dataset<Row> staged, long expectedNodes, int maxIdentitiesPerGraph,
+      boolean pruned, ConnectedComponents.Materializer store, String runName) {
     int expected = (int) Math.min(expectedNodes, LongUnionFind.MAX_NODES);
     // The counters come back through an accumulator: updated in the write's own (result) tasks, so a retried task
     // is counted once. One task, so at most one value.
-    org.apache.spark.util.CollectionAccumulator<long[]> counted = edges.sparkSession().sparkContext()
+    org.apache.spark.util.CollectionAccumulator<long[]> counted = staged.sparkSession().sparkContext()
         .collectionAccumulator("stitch-counts-" + runName);
-    Dataset<Row> chunks = InternalRowFrames.mapPartitions(ConnectedComponents.inOneTask(edges),
-        ComponentLookup.CHUNKS, rows -> {
-          ConnectedComponents.Forest forest = ConnectedComponents.Forest.of(rows, expected);
-          counted.add(counts(forest, maxIdentitiesPerGraph));
-          return ComponentLookup.chunks(lookupEntries(forest, maxIdentitiesPerGraph, pruned));
-        });
+    // Coalescing reads every staged partition in the one task, without a shuffle.
+    Dataset<Row> chunks = InternalRowFrames.mapPartitions(staged.coalesce(1), ComponentLookup.CHUNKS, rows -> {
+      ConnectedComponents.Forest forest = ConnectedComponents.Forest.of(new EdgeChunks.Reader(rows)::fill, expected);
+      counted.add(counts(forest, maxIdentitiesPerGraph));
+      return ComponentLookup.chunks(lookupEntries(forest, maxIdentitiesPerGraph, pruned));
+    });
     ComponentLookup lookup = ComponentLookup.write(chunks, store, "lookup", pruned);
     // No value when there were no edges: no task ran.
     long[] taskCounts = counted.value().isEmpty() ? new long[COUNTS.size()] : counted.value().get(0);
@@ -455,10 +456,11 @@ public final class IdentityGraph {
    * (p, p, bits) ({@link ConnectedComponents#LINK}).
    *
    * @param idArray a row's distinct identity ids, sorted
-   * @param edges (a, b, kind), materialized
+   * @param edges (a, b, kind), read from {@code staged}
+   * @param staged the edges as they are materialized, packed ({@link EdgeChunks}), which union-find reads directly
    * @param links the distinct links among the edges
    */
-  public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges, long links) {}
+  public record Links(IdentityIds ids, Column idArray, Dataset<Row> edges, Dataset<Row> staged, long links) {}
 
   /**
    * The identity graph of {@code linkMembers} ({@link #stitch}), in one read of them: the rows' hash ids are checked
@@ -482,15 +484,16 @@ public final class IdentityGraph {
     List<Long> colliding = new ArrayList<>(new java.util.TreeSet<>(checked.counters().collidingHashes().value()));
     if (colliding.isEmpty()) {
       IdentityIds ids = IdentityIds.hashed(hash, distinctHashes);
-      return new Links(ids, ids.sortedIds(), checked.edges(), checked.counters().links().value());
+      return new Links(ids, ids.sortedIds(), checked.edges(), checked.staged(), checked.counters().links().value());
     }
     IdentityIds ids = IdentityIds.resolved(members.identities(hash), hash, distinctHashes, colliding);
     GraphPass resolved = graphPass(members, GraphRows.resolved(ids, records, candidates), hash, true, store,
         runName, null);
-    return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.counters().links().value());
+    return new Links(ids, ids.sortedIds(), resolved.edges(), resolved.staged(),
+        resolved.counters().links().value());
   }
 
-  private record GraphPass(Dataset<Row> edges, GraphRows.Counters counters) {}
+  private record GraphPass(Dataset<Row> edges, Dataset<Row> staged, GraphRows.Counters counters) {}
 
   /** One pass: the rows emitted, shuffled and sorted by key, and scanned into edges as they are written. */
   private static GraphPass graphPass(LinkMembers members, GraphRows rows, IdentityIds.Hash hash, boolean again,
@@ -504,11 +507,12 @@ public final class IdentityGraph {
         members.spark().sessionState().conf().numShufflePartitions());
     Dataset<Row> emitted = members.emitted(rows, hash, again, packing, rowIds);
     long sortedInMemory = Math.max(1, heapPerTask(sc) * 2 / 5 / KeySort.BYTES_PER_ROW);
-    Dataset<Row> edges = store.materialize(InternalRowFrames.mapPartitions(
-        emitted.repartition(packing.partitions(), col("bucket")), GraphRows.EDGES,
-        partition -> GraphRows.edges(KeySort.sorted(PackedGraphRows.unpacked(partition), sortedInMemory), counters)),
-        "edges");
-    return new GraphPass(edges, counters);
+    Dataset<Row> staged = store.materialize(InternalRowFrames.mapPartitions(
+        emitted.repartition(packing.partitions(), col("bucket")), EdgeChunks.SCHEMA,
+        partition -> EdgeChunks.packed(GraphRows.edges(KeySort.sorted(PackedGraphRows.unpacked(partition),
+            sortedInMemory), counters))), "edges");
+    return new GraphPass(InternalRowFrames.mapPartitions(staged, GraphRows.EDGES, EdgeChunks::unpacked), staged,
+        counters);
   }
 
   /** Stitching tasks for a graph of {@code identities}: one while they fit one task. */
