@@ -28,7 +28,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -109,28 +108,10 @@ final class ComponentLookup implements Serializable {
    * or {@link #OVERSIZED}, and so on; each chunk holds such pairs of longs, little-endian.
    */
   static Iterator<InternalRow> chunks(PrimitiveIterator.OfLong entries) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return entries.hasNext();
-      }
-
-      @Override
-      public InternalRow next() {
-        if (!entries.hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(CHUNK * 16).order(ByteOrder.LITTLE_ENDIAN);
-        while (entries.hasNext() && buffer.hasRemaining()) {
-          buffer.putLong(entries.nextLong());
-          buffer.putLong(entries.nextLong());
-        }
-        byte[] bytes = new byte[buffer.position()];
-        buffer.flip().get(bytes);
-        return new GenericInternalRow(new Object[] {bytes});
-      }
-    };
+    return BinaryChunks.of(entries::hasNext, buffer -> buffer.putLong(entries.nextLong()).putLong(entries.nextLong()),
+        CHUNK, 16);
   }
+
 
   /**
    * The profile component of a row whose smallest identity id is {@code node}: its root, {@link #OVERSIZED}, or for

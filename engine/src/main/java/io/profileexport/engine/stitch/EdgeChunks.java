@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -28,31 +27,12 @@ final class EdgeChunks {
 
   /** Rows of {@link #SCHEMA} holding {@code edges} (rows of {@link GraphRows#EDGES}), in their order. */
   static Iterator<InternalRow> packed(Iterator<InternalRow> edges) {
-    return new Iterator<>() {
-      private final ByteBuffer buffer = ByteBuffer.allocate(EDGES_PER_CHUNK * BYTES_PER_EDGE)
-          .order(ByteOrder.LITTLE_ENDIAN);
-
-      @Override
-      public boolean hasNext() {
-        return edges.hasNext();
-      }
-
-      @Override
-      public InternalRow next() {
-        if (!edges.hasNext()) {
-          throw new NoSuchElementException();
-        }
-        buffer.clear();
-        while (edges.hasNext() && buffer.hasRemaining()) {
-          InternalRow edge = edges.next();
-          buffer.putLong(edge.getLong(0)).putLong(edge.getLong(1)).putInt(edge.getInt(2));
-        }
-        byte[] bytes = new byte[buffer.position()];
-        buffer.flip().get(bytes);
-        return new GenericInternalRow(new Object[] {bytes});
-      }
-    };
+    return BinaryChunks.of(edges::hasNext, buffer -> {
+      InternalRow edge = edges.next();
+      buffer.putLong(edge.getLong(0)).putLong(edge.getLong(1)).putInt(edge.getInt(2));
+    }, EDGES_PER_CHUNK, BYTES_PER_EDGE);
   }
+
 
   /** Reads edges from rows of {@link #SCHEMA} into arrays, a batch at a time. */
   static final class Reader {
