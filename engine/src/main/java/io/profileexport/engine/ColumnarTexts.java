@@ -3,6 +3,7 @@ package io.profileexport.engine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.function.ToIntFunction;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.execution.vectorized.Dictionary;
@@ -69,6 +70,9 @@ public final class ColumnarTexts {
   /** Per dictionary id: what {@link #derived}'s function gave for its text, valid while {@code derivedStamps[id]}. */
   private int[] derivedValues = new int[16];
   private int[] derivedStamps = new int[16];
+  /** Per dictionary id: what {@link #derivedText}'s function gave for its text, valid while {@code textStamps[id]}. */
+  private UTF8String[] derivedTexts = new UTF8String[16];
+  private int[] textStamps = new int[16];
   private int generation = 1;
 
   /** Whether this Spark's columnar classes can be read here (else every text is read by getUTF8String). */
@@ -124,6 +128,28 @@ public final class ColumnarTexts {
     return derive.applyAsInt(array.isNullAt(i) ? null : array.getUTF8String(i));
   }
 
+  /**
+   * {@code derive} of {@code array}'s element {@code i} (null for a null element), a text computed once per dictionary
+   * entry and batch as {@link #derived}'s numbers are: a namespace's key, say, which would otherwise be looked up by
+   * its bytes for every identity. An instance serves one such function.
+   */
+  public UTF8String derivedText(ArrayData array, int i, UnaryOperator<UTF8String> derive) {
+    WritableColumnVector vector = dictionaryEncoded(array);
+    if (vector != null) {
+      int rowId = (int) ARRAY_OFFSET.get((ColumnarArray) array) + i;
+      int id = cacheableId(vector, rowId);
+      if (id < 0) {
+        return derive.apply(vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId));
+      }
+      if (textStamps[id] != generation) {
+        derivedTexts[id] = derive.apply(text(id));
+        textStamps[id] = generation;
+      }
+      return derivedTexts[id];
+    }
+    return derive.apply(array.isNullAt(i) ? null : array.getUTF8String(i));
+  }
+
   private UTF8String fromDictionary(WritableColumnVector vector, int rowId) {
     int id = cacheableId(vector, rowId);
     if (id < 0) {
@@ -151,6 +177,7 @@ public final class ColumnarTexts {
       if (++generation == 0) {
         java.util.Arrays.fill(stamps, 0);
         java.util.Arrays.fill(derivedStamps, 0);
+        java.util.Arrays.fill(textStamps, 0);
         generation = 1;
       }
     }
@@ -160,6 +187,8 @@ public final class ColumnarTexts {
       stamps = java.util.Arrays.copyOf(stamps, size);
       derivedValues = java.util.Arrays.copyOf(derivedValues, size);
       derivedStamps = java.util.Arrays.copyOf(derivedStamps, size);
+      derivedTexts = java.util.Arrays.copyOf(derivedTexts, size);
+      textStamps = java.util.Arrays.copyOf(textStamps, size);
     }
     return id;
   }

@@ -137,6 +137,45 @@ class ColumnarTextsTest {
   }
 
   @Test
+  void aDerivedTextIsComputedOncePerDictionaryEntryAndBatchNextToTheTextsRead() {
+    OnHeapColumnVector vector = new OnHeapColumnVector(16, DataTypes.StringType);
+    fill(vector, dictionary("NS"), 0, 1, 0, -1, 1, ColumnarTexts.MAX_CACHED_ID + 7);
+    ColumnarTexts texts = new ColumnarTexts();
+    java.util.List<UTF8String> seen = new java.util.ArrayList<>();
+    java.util.function.UnaryOperator<UTF8String> lower = text -> {
+      seen.add(text);
+      return text == null ? null : text.toLowerCase();
+    };
+    ColumnarArray array = new ColumnarArray(vector, 0, 6);
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < array.numElements(); i++) {
+        UTF8String text = array.isNullAt(i) ? null : array.getUTF8String(i);
+        // The same instance reads the texts themselves too, as the identity scan reads namespaces and their keys.
+        assertEquals(text, texts.get(array, i), "element " + i);
+        assertEquals(text == null ? null : text.toLowerCase(), texts.derivedText(array, i, lower), "element " + i);
+      }
+    }
+    // Ids 0 and 1 once in both rounds; the id past the cache and the null each time they are read.
+    assertEquals(2 + 2 * 2, seen.size(), seen.toString());
+    assertSame(texts.derivedText(array, 0, lower), texts.derivedText(array, 2, lower));
+
+    // The next batch's dictionary: the same ids are computed again, from its texts.
+    seen.clear();
+    fill(vector, dictionary("Segment"), 1, 1);
+    ColumnarArray next = new ColumnarArray(vector, 0, 2);
+    assertEquals(UTF8String.fromString("segment1"), texts.derivedText(next, 0, lower));
+    assertEquals(UTF8String.fromString("segment1"), texts.derivedText(next, 1, lower));
+    assertEquals(java.util.List.of(UTF8String.fromString("Segment1")), seen);
+
+    // Spark's other arrays: computed for each read.
+    seen.clear();
+    GenericArrayData generic = new GenericArrayData(new Object[] {UTF8String.fromString("AB")});
+    assertEquals(UTF8String.fromString("ab"), texts.derivedText(generic, 0, lower));
+    assertEquals(UTF8String.fromString("ab"), texts.derivedText(generic, 0, lower));
+    assertEquals(2, seen.size());
+  }
+
+  @Test
   void structFieldsWithADictionaryAndPlainValues() {
     StructType entry = new StructType().add("status", DataTypes.StringType).add("plain", DataTypes.StringType);
     OnHeapColumnVector structs = new OnHeapColumnVector(4, entry);

@@ -132,6 +132,45 @@ final class ComponentLookup implements Serializable {
     }, DataTypes.LongType).asNondeterministic().apply(node);
   }
 
+  /**
+   * The rows whose component this lookup lists, by their smallest identity id ({@link #lists}); a block's decisions
+   * are the roots found, so that a row kept is keyed ({@link #rootOf}) without a second probe.
+   */
+  IdentityColumns.RowFilter listedRows() {
+    return new ListedRows(this);
+  }
+
+  private static final class ListedRows implements IdentityColumns.RowFilter {
+    private static final long serialVersionUID = 1L;
+    private final ComponentLookup lookup;
+
+    ListedRows(ComponentLookup lookup) {
+      this.lookup = lookup;
+    }
+
+    @Override
+    public boolean keeps(long smallestId) {
+      return lookup.lists(smallestId);
+    }
+
+    @Override
+    public void decide(long[] ids, int from, int count, long[] decisions) {
+      LongLongMap roots = lookup.roots();
+      for (int i = 0; i < count; i++) {
+        decisions[i] = roots.get(ids[from + i]);  // ABSENT is DROPPED
+      }
+    }
+
+    @Override
+    public boolean take(long smallestId, long decision) {
+      if (decision == LongLongMap.ABSENT) {
+        return false;
+      }
+      lookup.lastFound = new Found(smallestId, decision);
+      return true;
+    }
+  }
+
   /** Whether the lookup lists the component of a row whose smallest identity id is {@code node}. */
   boolean lists(long node) {
     long root = roots().get(node);

@@ -59,16 +59,28 @@ public final class IdentityColumns {
    * dropped wide row that the frame built from the pass would make.
    */
   public interface RowFilter extends Serializable {
+    /** The decision ({@link #decide}) of an id whose row is left out. */
+    long DROPPED = Long.MIN_VALUE;
+
     boolean keeps(long smallestId);
 
     /**
-     * {@link #keeps} of {@code ids[from]} to {@code ids[from + count - 1]} into {@code kept[0]} on, in one loop of
-     * independent calls, whose memory waits (a lookup's probes) the processor can overlap.
+     * The decisions of {@code ids[from]} to {@code ids[from + count - 1]} into {@code decisions[0]} on,
+     * {@link #DROPPED} for a row left out, in one loop of independent calls, whose memory waits (a lookup's probes)
+     * the processor can overlap. A row is then kept or not by {@link #take} of its decision.
      */
-    default void keeps(long[] ids, int from, int count, boolean[] kept) {
+    default void decide(long[] ids, int from, int count, long[] decisions) {
       for (int i = 0; i < count; i++) {
-        kept[i] = keeps(ids[from + i]);
+        decisions[i] = keeps(ids[from + i]) ? 0 : DROPPED;
       }
+    }
+
+    /**
+     * Whether the row of {@code smallestId}, whose {@link #decide} gave {@code decision}, is kept, when it is read:
+     * a lookup remembers the row's component then, for the read's keying of the same row, without a second probe.
+     */
+    default boolean take(long smallestId, long decision) {
+      return decision != DROPPED;
     }
   }
 
@@ -281,7 +293,7 @@ public final class IdentityColumns {
             continue;
           }
           UTF8String spelling = seen.namespaces.get(keys, n);
-          UTF8String nsKey = seen.texts.namespaceKey(spelling);
+          UTF8String nsKey = seen.namespaces.derivedText(keys, n, seen.namespaceKey);
           ArrayData items = values.getArray(n);
           for (int i = 0; i < items.numElements(); i++) {
             if (items.isNullAt(i)) {
@@ -375,6 +387,11 @@ public final class IdentityColumns {
     final IdentityTexts texts;
     /** Namespace spellings read from a scan's batches without copying the dictionary's entry for each row. */
     final io.profileexport.engine.ColumnarTexts namespaces = new io.profileexport.engine.ColumnarTexts();
+    /**
+     * {@link IdentityTexts#namespaceKey}, asked once per batch and namespace through {@link #namespaces}: a hash
+     * lookup of each identity's namespace spelling was 4% of the graph pass.
+     */
+    final java.util.function.UnaryOperator<UTF8String> namespaceKey;
     private UTF8String[] nsKeys = new UTF8String[4];
     private UTF8String[] idTexts = new UTF8String[4];
     private UTF8String[] spellings = new UTF8String[4];
@@ -393,6 +410,7 @@ public final class IdentityColumns {
 
     RowIdentities(Set<String> blocked) {
       this.texts = new IdentityTexts(blocked);
+      this.namespaceKey = texts::namespaceKey;
     }
 
     void clear() {

@@ -148,8 +148,7 @@ public final class IdentityGraph {
       if (lookup == null || !pruned || !hashIds) {
         return Optional.empty();
       }
-      ComponentLookup listed = lookup;
-      return Optional.of(listed::lists);
+      return Optional.of(lookup.listedRows());
     }
   }
 

@@ -138,7 +138,7 @@ public final class SmallestIdsByRow implements Serializable {
     /** The decisions of the block of rows last asked for: its file's ids, its first row, and one per row. */
     private transient long[] blockIds;
     private transient long blockStart = -1;
-    private transient boolean[] blockKept;
+    private transient long[] blockDecisions;
 
     Keeper(SmallestIdsByRow ids, IdentityColumns.RowFilter filter) {
       this.ids = ids;
@@ -151,20 +151,19 @@ public final class SmallestIdsByRow implements Serializable {
         return false;
       }
       // The filter decides a block of rows at once: a lookup's probes, each a cache miss, then overlap, where one
-      // probe a row, between the scan's work on each, was a quarter of the wide read. A row of the block is kept
-      // when the filter keeps it; it is then asked once more alone, so that a lookup remembers the row's root for
-      // the keyed read that follows.
+      // probe a row, between the scan's work on each, was a quarter of the wide read. The decision a row gets then
+      // carries what the lookup found (its component), so that keeping the row as it is read costs no probe again.
       long[] all = ids.last.ids();
       long start = rowIndex & -BLOCK_ROWS;
       if (all != blockIds || start != blockStart) {
-        if (blockKept == null) {
-          blockKept = new boolean[BLOCK_ROWS];
+        if (blockDecisions == null) {
+          blockDecisions = new long[BLOCK_ROWS];
         }
-        filter.keeps(all, (int) start, (int) Math.min(BLOCK_ROWS, all.length - start), blockKept);
+        filter.decide(all, (int) start, (int) Math.min(BLOCK_ROWS, all.length - start), blockDecisions);
         blockIds = all;
         blockStart = start;
       }
-      return blockKept[(int) (rowIndex - start)] && filter.keeps(id);
+      return filter.take(id, blockDecisions[(int) (rowIndex - start)]);
     }
   }
 
