@@ -53,7 +53,19 @@ public final class SmallestIdsByRow implements Serializable {
   /** The file this copy read last and its ids, replaced whole (a copy shared by two threads reads a consistent pair). */
   private transient Loaded last;
 
-  private record Loaded(UTF8String file, long[] ids) {}
+  /** A file's ids, and the text it was asked for by (the scan's own, for {@link #sameText}). */
+  private record Loaded(UTF8String file, long[] ids, UTF8String asked) {}
+
+  /**
+   * Whether {@code text} equals {@code known}, which the text {@code asked} last time was found equal to. A scan
+   * hands over each file's path as one text for all its rows (a constant column), so the same object is the same
+   * file, without comparing a path's bytes for every row (2% of the graph pass). A text is never changed once
+   * handed over (Spark makes a new one for each value it reads from reused memory), so the same object has the
+   * same bytes.
+   */
+  private static boolean sameText(UTF8String text, UTF8String asked, UTF8String known) {
+    return known != null && (text == asked || known.equals(text));
+  }
 
   private SmallestIdsByRow(String folder, HadoopSettings hadoopConf) {
     this.key = folder + "#" + UUID.randomUUID();
@@ -74,17 +86,20 @@ public final class SmallestIdsByRow implements Serializable {
   /** Writes a task's rows as runs of consecutive rows of one file. */
   final class Writer {
     private UTF8String file;
+    /** The text last asked for, known to equal {@link #file} ({@link #sameText}). */
+    private UTF8String asked;
     private long first;
     private long[] ids = new long[1024];
     private int count;
 
     /** Records the smallest id of row {@code rowIndex} of {@code file} ({@link #NONE} when it does not take part). */
     void add(UTF8String path, long rowIndex, long smallestId) {
-      if (file == null || !file.equals(path) || rowIndex != first + count || count == RUN_ROWS) {
+      if (!sameText(path, asked, file) || rowIndex != first + count || count == RUN_ROWS) {
         flush();
         file = path.clone();  // the scan may reuse the buffer it points into
         first = rowIndex;
       }
+      asked = path;
       if (count == ids.length) {
         ids = Arrays.copyOf(ids, Math.min(RUN_ROWS, ids.length * 2));
       }
@@ -173,8 +188,8 @@ public final class SmallestIdsByRow implements Serializable {
   /** The smallest id recorded for row {@code rowIndex} of {@code file}, or {@link #NONE}. */
   long smallestId(UTF8String file, long rowIndex) {
     Loaded seen = last;
-    if (seen == null || !seen.file().equals(file)) {
-      seen = new Loaded(file.clone(), idsOf(file.toString()));
+    if (seen == null || !sameText(file, seen.asked(), seen.file())) {
+      seen = new Loaded(file.clone(), idsOf(file.toString()), file);
       last = seen;
     }
     long id = rowIndex >= 0 && rowIndex < seen.ids().length ? seen.ids()[(int) rowIndex] : MISSING;

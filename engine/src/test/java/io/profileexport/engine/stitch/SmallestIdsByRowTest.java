@@ -51,6 +51,32 @@ class SmallestIdsByRowTest {
   }
 
   @Test
+  void oneTextPerFileAsAScanHandsThemOverFindsTheSameIdsAsEqualTexts() {
+    SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids").toUri().toString(), SharedSpark.session());
+    UTF8String a = text("file:/lake/a.parquet");
+    UTF8String b = text("file:/lake/b.parquet");
+    SmallestIdsByRow.Writer writer = ids.writer();
+    for (int row = 0; row < 6; row++) {  // files alternating every two rows, each always the same text object
+      writer.add(row / 2 % 2 == 0 ? a : b, row, 100 + row);
+    }
+    writer.flush();
+    // a holds rows 0, 1, 4, 5 and b rows 2, 3; asked alternately, by the same objects, then by equal ones.
+    for (UTF8String[] files : new UTF8String[][] {{a, b}, {text(a.toString()), text(b.toString())}}) {
+      UTF8String fileA = files[0];
+      UTF8String fileB = files[1];
+      assertEquals(100, ids.smallestId(fileA, 0));
+      assertEquals(102, ids.smallestId(fileB, 2));
+      assertEquals(101, ids.smallestId(fileA, 1));
+      assertEquals(103, ids.smallestId(fileB, 3));
+      assertEquals(104, ids.smallestId(fileA, 4));
+      assertEquals(105, ids.smallestId(fileA, 5));
+      assertThrows(IllegalStateException.class, () -> ids.smallestId(fileB, 0), "b has no row 0");
+      assertEquals(100, ids.smallestId(fileA, 0));
+    }
+    ids.release();
+  }
+
+  @Test
   void aRowNoRunCoversIsAnErrorNotARowLeftOut() {
     SmallestIdsByRow ids = SmallestIdsByRow.at(dir.resolve("rowids").toUri().toString(), SharedSpark.session());
     SmallestIdsByRow.Writer writer = ids.writer();
