@@ -36,6 +36,13 @@ public final class SystemColumns {
   public static final String RANK_TIME = PREFIX + "rankTime";
   /** The dataset's position in a dataSetPrecedence order, first wins; 0 under timestampOrdered. */
   public static final String RANK_DATASET = PREFIX + "rankDataset";
+  /**
+   * A record's {@code _id} as the text the ranking compares (SPEC 3.4), carried to the merge only when the union's
+   * {@code _id} is not a text already.
+   */
+  public static final String RANK_ID = PREFIX + "rankId";
+  /** The 64-bit hash of {@link #PROFILE}, by which the merge's input is sorted. */
+  public static final String PROFILE_HASH = PREFIX + "profileHash";
   /** A merged profile's update time, epoch ms (SPEC 3.6). */
   public static final String UPDATE_TIME = PREFIX + "updateTime";
 

@@ -37,9 +37,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  * when empty; {@code identityMap} as the union of its non-blocked items and {@code segmentMembership} latest
  * qualification first, their namespaces matched case-insensitively.
  *
- * <p>It reads partitions sorted by profile and rank ({@link AttributeMerge}), so a profile's fragments arrive
- * together, best first; only exact ties on every ranking key are ordered here, by canonical JSON. Values stay in
- * Spark's internal format throughout.
+ * <p>It reads partitions sorted by the profile key's hash ({@link AttributeMerge}), so a profile's fragments arrive
+ * together (with those of any profile whose key shares the hash); it ranks them by SPEC 3.4's keys here, exact ties on
+ * every key by canonical JSON. Values stay in Spark's internal format throughout.
  */
 public final class ProfileMerger implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -57,6 +57,9 @@ public final class ProfileMerger implements Serializable {
   private final int primaryNsIdx;
   private final int profileIdx;
   private final int recordIdIdx;
+  private final int profileHashIdx;
+  /** The {@code _id} text the ranking compares: {@code _id} itself when a text, else its cast, or -1 without one. */
+  private final int rankIdIdx;
   private final StructType output;
   /** Per task: the merge of each top-level field, and the identity texts' caches. */
   private transient FieldMerge[] topLevel;
@@ -79,6 +82,16 @@ public final class ProfileMerger implements Serializable {
     this.primaryNsIdx = input.fieldIndex(SystemColumns.PRIMARY_NS);
     this.profileIdx = input.fieldIndex(SystemColumns.PROFILE);
     this.recordIdIdx = union.getFieldIndex("_id").isDefined() ? union.fieldIndex("_id") : -1;
+    this.profileHashIdx = input.fieldIndex(SystemColumns.PROFILE_HASH);
+    this.rankIdIdx = input.getFieldIndex(SystemColumns.RANK_ID).isDefined() ? input.fieldIndex(SystemColumns.RANK_ID)
+        : recordIdIdx >= 0 && union.fields()[recordIdIdx].dataType() instanceof StringType ? recordIdIdx : -1;
+    if (!(input.fields()[profileIdx].dataType() instanceof StringType)) {
+      throw new IllegalArgumentException("profile keys are texts, not " + input.fields()[profileIdx].dataType());
+    }
+    if (recordIdIdx >= 0 && rankIdIdx < 0) {
+      throw new IllegalArgumentException("the fragments' _id is not a text and its text is not carried ("
+          + SystemColumns.RANK_ID + ")");
+    }
     this.output = outputSchema(union, input.apply(SystemColumns.PROFILE).dataType());
   }
 
@@ -93,46 +106,99 @@ public final class ProfileMerger implements Serializable {
     return output;
   }
 
-  /** One merged row per profile of a partition sorted by profile, then rank. */
+  /**
+   * One merged row per profile of a partition sorted by profile hash: the rows of one hash are ranked
+   * ({@link #compareRanked}) and each profile among them merged in turn.
+   */
   public Iterator<InternalRow> mergeSorted(Iterator<InternalRow> rows) {
-    DataType keyType = input.fields()[profileIdx].dataType();
     return new Iterator<>() {
       private InternalRow pending = rows.hasNext() ? rows.next().copy() : null;
-      /** One profile's fragments; reused, as {@link #merge} keeps none of the list (a new one per profile grew it). */
+      /**
+       * The rows of one profile hash, ranked, and the first not merged yet; reused, as {@link #merge} keeps none of
+       * the list (a new one per profile grew it).
+       */
       private final List<InternalRow> group = new ArrayList<>();
+      private int at;
 
       @Override
       public boolean hasNext() {
-        return pending != null;
+        return at < group.size() || pending != null;
       }
 
       @Override
       public InternalRow next() {
-        if (pending == null) {
-          throw new NoSuchElementException();
-        }
-        group.clear();
-        group.add(pending);
-        InternalRow first = pending;
-        pending = null;
-        while (rows.hasNext()) {
-          InternalRow row = rows.next();
-          if (sameProfile(first, row, keyType)) {
-            group.add(row.copy());
-          } else {
-            pending = row.copy();
-            break;
+        if (at >= group.size()) {
+          if (pending == null) {
+            throw new NoSuchElementException();
+          }
+          group.clear();
+          at = 0;
+          group.add(pending);
+          long hash = pending.getLong(profileHashIdx);
+          pending = null;
+          while (rows.hasNext()) {
+            InternalRow row = rows.next();
+            if (row.getLong(profileHashIdx) == hash) {
+              group.add(row.copy());
+            } else {
+              pending = row.copy();
+              break;
+            }
+          }
+          if (group.size() > 1) {
+            group.sort(ProfileMerger.this::compareRanked);
           }
         }
-        return merge(group);
+        int end = at + 1;
+        while (end < group.size() && sameProfile(group.get(at), group.get(end))) {
+          end++;
+        }
+        List<InternalRow> profile = group.subList(at, end);
+        at = end;
+        return merge(profile);
       }
     };
   }
 
-  private boolean sameProfile(InternalRow a, InternalRow b, DataType keyType) {
-    // Profile keys are never null; a string key is compared as bytes, without boxing.
-    return keyType instanceof StringType ? a.getUTF8String(profileIdx).equals(b.getUTF8String(profileIdx))
-        : a.get(profileIdx, keyType).equals(b.get(profileIdx, keyType));
+  private boolean sameProfile(InternalRow a, InternalRow b) {
+    return a.getUTF8String(profileIdx).equals(b.getUTF8String(profileIdx));
+  }
+
+  /**
+   * The order of Spark's sort by profile key, then SPEC 3.4's ranking keys, as the merge once asked Spark for: rank
+   * dataset ascending, rank time newest first (nulls last), dataset id, {@code _id} as text and batch id ascending (a
+   * null dataset first, a null {@code _id} or batch last). Texts compare as Spark's do, by their UTF-8 bytes.
+   */
+  int compareRanked(InternalRow a, InternalRow b) {
+    int c = a.getUTF8String(profileIdx).compareTo(b.getUTF8String(profileIdx));
+    if (c == 0) {
+      c = nulls(a, b, rankDatasetIdx, true);
+      c = c != 0 || a.isNullAt(rankDatasetIdx) ? c
+          : Integer.compare(a.getInt(rankDatasetIdx), b.getInt(rankDatasetIdx));
+    }
+    if (c == 0) {
+      c = nulls(a, b, rankTimeIdx, false);
+      c = c != 0 || a.isNullAt(rankTimeIdx) ? c : Long.compare(b.getLong(rankTimeIdx), a.getLong(rankTimeIdx));
+    }
+    if (c == 0) {
+      c = compareTexts(a, b, datasetIdx, true);
+    }
+    if (c == 0 && rankIdIdx >= 0) {
+      c = compareTexts(a, b, rankIdIdx, false);
+    }
+    return c != 0 ? c : compareTexts(a, b, batchIdx, false);
+  }
+
+  private static int compareTexts(InternalRow a, InternalRow b, int idx, boolean nullsFirst) {
+    int c = nulls(a, b, idx, nullsFirst);
+    return c != 0 || a.isNullAt(idx) ? c : a.getUTF8String(idx).compareTo(b.getUTF8String(idx));
+  }
+
+  /** The order of two values by their nulls alone: 0 when both or neither is null. */
+  private static int nulls(InternalRow a, InternalRow b, int idx, boolean nullsFirst) {
+    boolean an = a.isNullAt(idx);
+    boolean bn = b.isNullAt(idx);
+    return an == bn ? 0 : an == nullsFirst ? -1 : 1;
   }
 
   /** The merged row of one profile's fragments, given best first. */
@@ -486,8 +552,8 @@ public final class ProfileMerger implements Serializable {
   // ---- the last tie-break
 
   /**
-   * Spark sorted the fragments by every ranking key but the record's content; fragments equal on all of them (only
-   * ever duplicates) are ordered here by their canonical JSON, the smaller first.
+   * The fragments are ranked by every ranking key but the record's content ({@link #compareRanked}); fragments equal
+   * on all of them (only ever duplicates) are ordered here by their canonical JSON, the smaller first.
    */
   private void orderExactTies(List<InternalRow> ranked) {
     for (int start = 0; start < ranked.size(); ) {

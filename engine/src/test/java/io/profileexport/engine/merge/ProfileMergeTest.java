@@ -107,6 +107,21 @@ class ProfileMergeTest {
   }
 
   @Test
+  void aRecordIdThatIsNotATextRanksByItsTextAsSparkCastsIt() {
+    StructType union = StructType.fromDDL("_id BIGINT, person STRUCT<age: BIGINT>,"
+        + " identityMap MAP<STRING, ARRAY<STRUCT<id: STRING, primary: BOOLEAN>>>");
+    String nine = "{'__pe_dataset':'" + A + "','__pe_batch':'b','__pe_ingest':1,'_id':9,"
+        + "'identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'age':9}}";
+    String ten = nine.replace("'_id':9", "'_id':10").replace("'age':9", "'age':10");
+    String none = nine.replace("'_id':9,", "").replace("'age':9", "'age':0");
+    Dataset<Row> profiles = Export.mergedProfiles(Frames.records(union, nine, none, ten), TIMESTAMP, union,
+        LakeSettings.defaults().blockedIdentityValues(), "UTC");
+    // "10" before "9" as texts (numerically 9 would win), and a null _id last.
+    expect("_id 10 wins as text", RowsJson.of(profiles.select(col("_id"), col("person"))),
+        "{'_id':10,'person':{'age':10}}");
+  }
+
+  @Test
   void aBatchIdBreaksTiesBeforeContentWithNullsLast() {
     String withBatch = "{'__pe_dataset':'" + A + "','__pe_batch':'b2','__pe_ingest':1,'_id':'r',"
         + "'identityMap':{'ECID':[{'id':'e1','primary':true}]},'person':{'age':2}}";
