@@ -157,13 +157,14 @@ final class ComponentLookup implements Serializable {
     public void decide(long[] ids, int from, int count, long[] decisions) {
       LongLongMap roots = lookup.roots();
       for (int i = 0; i < count; i++) {
-        decisions[i] = roots.get(ids[from + i]);  // ABSENT is DROPPED
+        long root = roots.get(ids[from + i]);
+        decisions[i] = root == LongLongMap.ABSENT ? DROPPED : root;
       }
     }
 
     @Override
     public boolean take(long smallestId, long decision) {
-      if (decision == LongLongMap.ABSENT) {
+      if (decision == DROPPED) {
         return false;
       }
       lookup.lastFound = new Found(smallestId, decision);
