@@ -82,10 +82,20 @@ public final class ColumnarTexts {
 
   /** {@code array.getUTF8String(i)}, or null when the element is null. */
   public UTF8String get(ArrayData array, int i) {
+    int id = cachedId(array, i);
+    return id >= 0 ? text(id) : textAt(array, i);
+  }
+
+  /**
+   * The dictionary id of {@code array}'s element {@code i} when it is a dictionary-encoded value that fits the
+   * caches (made current for its dictionary); else -1, and the element is read by {@link #textAt}.
+   */
+  private int cachedId(ArrayData array, int i) {
     WritableColumnVector vector = dictionaryEncoded(array);
-    if (vector != null) {
-      return fromDictionary(vector, (int) ARRAY_OFFSET.get((ColumnarArray) array) + i);
-    }
+    return vector == null ? -1 : cacheableId(vector, (int) ARRAY_OFFSET.get((ColumnarArray) array) + i);
+  }
+
+  private static UTF8String textAt(ArrayData array, int i) {
     return array.isNullAt(i) ? null : array.getUTF8String(i);
   }
 
@@ -112,20 +122,15 @@ public final class ColumnarTexts {
    * column and function.
    */
   public int derived(ArrayData array, int i, ToIntFunction<UTF8String> derive) {
-    WritableColumnVector vector = dictionaryEncoded(array);
-    if (vector != null) {
-      int rowId = (int) ARRAY_OFFSET.get((ColumnarArray) array) + i;
-      int id = cacheableId(vector, rowId);
-      if (id < 0) {
-        return derive.applyAsInt(vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId));
-      }
-      if (derivedStamps[id] != generation) {
-        derivedValues[id] = derive.applyAsInt(text(id));
-        derivedStamps[id] = generation;
-      }
-      return derivedValues[id];
+    int id = cachedId(array, i);
+    if (id < 0) {
+      return derive.applyAsInt(textAt(array, i));
     }
-    return derive.applyAsInt(array.isNullAt(i) ? null : array.getUTF8String(i));
+    if (derivedStamps[id] != generation) {
+      derivedValues[id] = derive.applyAsInt(text(id));
+      derivedStamps[id] = generation;
+    }
+    return derivedValues[id];
   }
 
   /**
@@ -134,20 +139,15 @@ public final class ColumnarTexts {
    * its bytes for every identity. An instance serves one such function.
    */
   public UTF8String derivedText(ArrayData array, int i, UnaryOperator<UTF8String> derive) {
-    WritableColumnVector vector = dictionaryEncoded(array);
-    if (vector != null) {
-      int rowId = (int) ARRAY_OFFSET.get((ColumnarArray) array) + i;
-      int id = cacheableId(vector, rowId);
-      if (id < 0) {
-        return derive.apply(vector.isNullAt(rowId) ? null : vector.getUTF8String(rowId));
-      }
-      if (textStamps[id] != generation) {
-        derivedTexts[id] = derive.apply(text(id));
-        textStamps[id] = generation;
-      }
-      return derivedTexts[id];
+    int id = cachedId(array, i);
+    if (id < 0) {
+      return derive.apply(textAt(array, i));
     }
-    return derive.apply(array.isNullAt(i) ? null : array.getUTF8String(i));
+    if (textStamps[id] != generation) {
+      derivedTexts[id] = derive.apply(text(id));
+      textStamps[id] = generation;
+    }
+    return derivedTexts[id];
   }
 
   private UTF8String fromDictionary(WritableColumnVector vector, int rowId) {
