@@ -59,9 +59,10 @@ public final class SmallestIdsByRow implements Serializable {
   /**
    * Whether {@code text} equals {@code known}, which the text {@code asked} last time was found equal to. A scan
    * hands over each file's path as one text for all its rows (a constant column), so the same object is the same
-   * file, without comparing a path's bytes for every row (2% of the graph pass). A text is never changed once
-   * handed over (Spark makes a new one for each value it reads from reused memory), so the same object has the
-   * same bytes.
+   * file, without comparing a path's bytes for every row (2% of the graph pass). Spark makes a new text object for
+   * each value it reads from memory it reuses, and hands over the same object again only for a value it keeps (a
+   * constant column's), whose bytes do not change: so the same object has the same bytes. {@code asked}, whose
+   * memory may since have been reused, is only ever compared by reference.
    */
   private static boolean sameText(UTF8String text, UTF8String asked, UTF8String known) {
     return known != null && (text == asked || known.equals(text));
