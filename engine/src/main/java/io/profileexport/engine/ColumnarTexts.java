@@ -116,10 +116,10 @@ public final class ColumnarTexts {
   }
 
   /**
-   * {@code derive} of {@code array}'s element {@code i} (null for a null element), computed once per dictionary entry
-   * and batch where the element is dictionary-encoded, so that a test of a text repeated in millions of rows (is it
-   * a requested segment id?) runs once per distinct text. An instance serves one function: use one instance per
-   * column and function.
+   * {@code derive} of {@code array}'s element {@code i} (given null for a null element), computed once per
+   * dictionary entry and batch where the element is dictionary-encoded, so that a test of a text repeated in millions
+   * of rows (is it a requested segment id?) runs once per distinct text. An instance serves one function: use one
+   * instance per column and function.
    */
   public int derived(ArrayData array, int i, ToIntFunction<UTF8String> derive) {
     int id = cachedId(array, i);
@@ -134,9 +134,9 @@ public final class ColumnarTexts {
   }
 
   /**
-   * {@code derive} of {@code array}'s element {@code i} (null for a null element), a text computed once per dictionary
-   * entry and batch as {@link #derived}'s numbers are: a namespace's key, say, which would otherwise be looked up by
-   * its bytes for every identity. An instance serves one such function.
+   * {@code derive} of {@code array}'s element {@code i} (given null for a null element), a text computed once per
+   * dictionary entry and batch as {@link #derived}'s numbers are: a namespace's key, say, which would otherwise be
+   * looked up by its bytes for every identity. An instance serves one such function.
    */
   public UTF8String derivedText(ArrayData array, int i, UnaryOperator<UTF8String> derive) {
     int id = cachedId(array, i);

@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>The sort is by a 64-bit hash of the profile key alone, which Spark radix-sorts: sorted by the profile key's text
  * and SPEC 3.4's ranking keys, the rows' comparisons (profile keys sharing their first eight bytes, and every pair of
  * one profile's fragments) were a tenth of the merge stage. The merger ranks each profile's few fragments itself, in
- * the order that sort gave, and tells apart profiles whose keys share a hash.
+ * the order Spark's sort by those keys gave, and tells apart profiles whose keys share a hash.
  */
 public final class AttributeMerge {
   private AttributeMerge() {}

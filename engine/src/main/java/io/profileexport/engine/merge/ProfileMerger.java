@@ -56,7 +56,6 @@ public final class ProfileMerger implements Serializable {
   private final int rankDatasetIdx;
   private final int primaryNsIdx;
   private final int profileIdx;
-  private final int recordIdIdx;
   private final int profileHashIdx;
   /** The {@code _id} text the ranking compares: {@code _id} itself when a text, else its cast, or -1 without one. */
   private final int rankIdIdx;
@@ -81,7 +80,7 @@ public final class ProfileMerger implements Serializable {
     this.rankDatasetIdx = input.fieldIndex(SystemColumns.RANK_DATASET);
     this.primaryNsIdx = input.fieldIndex(SystemColumns.PRIMARY_NS);
     this.profileIdx = input.fieldIndex(SystemColumns.PROFILE);
-    this.recordIdIdx = union.getFieldIndex("_id").isDefined() ? union.fieldIndex("_id") : -1;
+    int recordIdIdx = union.getFieldIndex("_id").isDefined() ? union.fieldIndex("_id") : -1;
     this.profileHashIdx = input.fieldIndex(SystemColumns.PROFILE_HASH);
     this.rankIdIdx = input.getFieldIndex(SystemColumns.RANK_ID).isDefined() ? input.fieldIndex(SystemColumns.RANK_ID)
         : recordIdIdx >= 0 && union.fields()[recordIdIdx].dataType() instanceof StringType ? recordIdIdx : -1;
@@ -576,7 +575,7 @@ public final class ProfileMerger implements Serializable {
     return a.getInt(rankDatasetIdx) == b.getInt(rankDatasetIdx)
         && equal(a, b, rankTimeIdx, DataTypes.LongType)
         && equal(a, b, datasetIdx, DataTypes.StringType)
-        && (recordIdIdx < 0 || equal(a, b, recordIdIdx, union.fields()[recordIdIdx].dataType()))
+        && (rankIdIdx < 0 || equal(a, b, rankIdIdx, DataTypes.StringType))
         && equal(a, b, batchIdx, DataTypes.StringType);
   }
 

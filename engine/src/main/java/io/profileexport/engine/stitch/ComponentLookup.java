@@ -72,9 +72,10 @@ final class ComponentLookup implements Serializable {
   /** This copy's lookup: each task deserializes its own copy, so only its first row looks in {@link #LOADED}. */
   private transient LongLongMap roots;
   /**
-   * The last identity {@link #lists} found, with its root: the wide read keeps a row by its smallest identity and
-   * keys it next ({@link #rootOf}) by the same one, and a probe of a table of millions of identities is a cache and
-   * TLB miss. Any thread may see any copy's: a node has one root, so a match is right whoever stored it.
+   * The last identity {@link #lists} found, or a kept row's decision carried ({@link ListedRows#take}), with its
+   * root: the wide read keeps a row by its smallest identity and keys it next ({@link #rootOf}) by the same one, and
+   * a probe of a table of millions of identities is a cache and TLB miss. A copy shared by threads may see another
+   * thread's: a found pair is immutable and a node has one root, so a match is right whoever stored it.
    */
   private transient Found lastFound;
 

@@ -151,10 +151,14 @@ public final class SmallestIdsByRow implements Serializable {
     private final SmallestIdsByRow ids;
     private final IdentityColumns.RowFilter filter;
 
-    /** The decisions of the block of rows last asked for: its file's ids, its first row, and one per row. */
-    private transient long[] blockIds;
-    private transient long blockStart = -1;
-    private transient long[] blockDecisions;
+    /** The decisions of the block of rows last asked for. */
+    private transient Block block;
+
+    /**
+     * A block's file ids, first row and one decision per row, replaced whole: a keep shared by two threads reads a
+     * consistent block, as a decision taken from another file's or block's row would key a row by another's root.
+     */
+    private record Block(long[] ids, long start, long[] decisions) {}
 
     Keeper(SmallestIdsByRow ids, IdentityColumns.RowFilter filter) {
       this.ids = ids;
@@ -162,24 +166,23 @@ public final class SmallestIdsByRow implements Serializable {
     }
 
     public boolean keeps(UTF8String file, long rowIndex) {
-      long id = ids.smallestId(file, rowIndex);
+      long[] all = ids.idsOf(file);
+      long id = ids.idAt(all, file, rowIndex);
       if (id == NONE) {
         return false;
       }
       // The filter decides a block of rows at once: a lookup's probes, each a cache miss, then overlap, where one
       // probe a row, between the scan's work on each, was a quarter of the wide read. The decision a row gets then
       // carries what the lookup found (its component), so that keeping the row as it is read costs no probe again.
-      long[] all = ids.last.ids();
       long start = rowIndex & -BLOCK_ROWS;
-      if (all != blockIds || start != blockStart) {
-        if (blockDecisions == null) {
-          blockDecisions = new long[BLOCK_ROWS];
-        }
-        filter.decide(all, (int) start, (int) Math.min(BLOCK_ROWS, all.length - start), blockDecisions);
-        blockIds = all;
-        blockStart = start;
+      Block b = block;
+      if (b == null || b.ids() != all || b.start() != start) {
+        long[] decisions = new long[(int) Math.min(BLOCK_ROWS, all.length - start)];
+        filter.decide(all, (int) start, decisions.length, decisions);
+        b = new Block(all, start, decisions);
+        block = b;
       }
-      return filter.take(id, blockDecisions[(int) (rowIndex - start)]);
+      return filter.take(id, b.decisions()[(int) (rowIndex - start)]);
     }
   }
 
@@ -188,12 +191,22 @@ public final class SmallestIdsByRow implements Serializable {
 
   /** The smallest id recorded for row {@code rowIndex} of {@code file}, or {@link #NONE}. */
   long smallestId(UTF8String file, long rowIndex) {
+    return idAt(idsOf(file), file, rowIndex);
+  }
+
+  /** The smallest ids of {@code file}'s rows, by row index. */
+  private long[] idsOf(UTF8String file) {
     Loaded seen = last;
     if (seen == null || !sameText(file, seen.asked(), seen.file())) {
       seen = new Loaded(file.clone(), idsOf(file.toString()), file);
       last = seen;
     }
-    long id = rowIndex >= 0 && rowIndex < seen.ids().length ? seen.ids()[(int) rowIndex] : MISSING;
+    return seen.ids();
+  }
+
+  /** Row {@code rowIndex}'s id in {@code ids}, {@code file}'s; a row no run covered is an error. */
+  private long idAt(long[] ids, UTF8String file, long rowIndex) {
+    long id = rowIndex >= 0 && rowIndex < ids.length ? ids[(int) rowIndex] : MISSING;
     if (id == MISSING) {
       throw new IllegalStateException("the identity graph pass recorded no identity ids for row " + rowIndex
           + " of " + file + " (under " + folder + "): the file changed between the two reads of the records");

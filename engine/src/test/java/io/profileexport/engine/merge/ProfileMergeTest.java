@@ -119,6 +119,13 @@ class ProfileMergeTest {
     // "10" before "9" as texts (numerically 9 would win), and a null _id last.
     expect("_id 10 wins as text", RowsJson.of(profiles.select(col("_id"), col("person"))),
         "{'_id':10,'person':{'age':10}}");
+    // Duplicates on every ranking key, the _id's text included: the smaller canonical content wins.
+    String older = ten.replace("'age':10", "'age':12");
+    String smaller = ten.replace("'age':10", "'age':11");
+    Dataset<Row> duplicates = Export.mergedProfiles(Frames.records(union, older, smaller), TIMESTAMP, union,
+        LakeSettings.defaults().blockedIdentityValues(), "UTC");
+    expect("duplicates by content", RowsJson.of(duplicates.select(col("_id"), col("person"))),
+        "{'_id':10,'person':{'age':11}}");
   }
 
   @Test
