@@ -156,10 +156,12 @@ final class ComponentLookup implements Serializable {
 
     @Override
     public void decide(long[] ids, int from, int count, long[] decisions) {
-      LongLongMap roots = lookup.roots();
+      // Batched: one probe a row took 90 ns a row in the wide read, the batch 63 (blocks alternated in one run).
+      lookup.roots().getAll(ids, from, count, decisions, new int[count]);
       for (int i = 0; i < count; i++) {
-        long root = roots.get(ids[from + i]);
-        decisions[i] = root == LongLongMap.ABSENT ? DROPPED : root;
+        if (decisions[i] == LongLongMap.ABSENT) {
+          decisions[i] = DROPPED;
+        }
       }
     }
 

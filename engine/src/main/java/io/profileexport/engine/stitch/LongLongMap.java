@@ -72,11 +72,16 @@ final class LongLongMap {
   }
 
   private boolean mayContain(long key) {
+    return mayContainBit(key) != 0;
+  }
+
+  /** 1 when the bitmap may hold {@code key}, else 0; without a branch (a shift by {@code a} shifts by its low 6 bits). */
+  private int mayContainBit(long key) {
     long h = mixed(key);
     int block = blockOf(h);
     int a = (int) h & 511;
     int b = (int) (h >>> 9) & 511;
-    return (present[block + (a >>> 6)] & 1L << a) != 0 && (present[block + (b >>> 6)] & 1L << b) != 0;
+    return (int) (present[block + (a >>> 6)] >>> a & present[block + (b >>> 6)] >>> b & 1L);
   }
 
   /** The value of {@code key}, or {@link #ABSENT}. */
@@ -86,6 +91,38 @@ final class LongLongMap {
     }
     int at = slot(key) << 1;
     return table[at] == ABSENT ? ABSENT : table[at + 1];
+  }
+
+  /**
+   * The values of {@code keys[from]} to {@code keys[from + count - 1]} into {@code out[0]} on, {@link #ABSENT} for a
+   * key not held: {@link #get} of each, in passes whose loads do not wait on each other. A lookup asked once a key
+   * waits for each probe's cache miss alone, and a mispredicted branch on the bitmap's answer cuts off any overlap;
+   * here the bitmap's answers are taken without a branch and the table's first slots are all loaded before any is
+   * compared, so the processor overlaps the misses.
+   *
+   * @param scratch at least {@code count} ints
+   */
+  void getAll(long[] keys, int from, int count, long[] out, int[] scratch) {
+    int candidates = 0;
+    for (int i = 0; i < count; i++) {
+      out[i] = ABSENT;
+      scratch[candidates] = i;
+      candidates += present == null ? 1 : mayContainBit(keys[from + i]);
+    }
+    // out[i] holds the key found in the first slot of a candidate i until it is resolved below.
+    for (int c = 0; c < candidates; c++) {
+      int i = scratch[c];
+      out[i] = table[firstSlot(keys[from + i]) << 1];
+    }
+    for (int c = 0; c < candidates; c++) {
+      int i = scratch[c];
+      long key = keys[from + i];
+      long first = out[i];
+      if (first == ABSENT) {
+        continue;
+      }
+      out[i] = first == key ? table[(firstSlot(key) << 1) + 1] : get(key);
+    }
   }
 
   void put(long key, long value) {
@@ -135,9 +172,14 @@ final class LongLongMap {
     return out;
   }
 
-  private int slot(long key) {
+  /** The slot where {@code key}'s probe starts. */
+  private int firstSlot(long key) {
     long h = key * 0x9E3779B97F4A7C15L;
-    int i = (int) (h ^ (h >>> 32)) & mask;
+    return (int) (h ^ (h >>> 32)) & mask;
+  }
+
+  private int slot(long key) {
+    int i = firstSlot(key);
     while (table[i << 1] != ABSENT && table[i << 1] != key) {
       i = (i + 1) & mask;
     }

@@ -20,6 +20,21 @@ class LongLongMapTest {
         assertEquals(LongLongMap.ABSENT, map.get(key), "absent key " + key);
       }
     }
+    // The batched lookup gives what get gives, for held keys (some further along their probe than their first slot),
+    // absent ones and ABSENT itself, from an offset into the keys.
+    long[] keys = new long[3 + expected.size() * 2 + 1];
+    int n = 3;
+    for (long key : expected.keySet()) {
+      keys[n++] = key;
+      keys[n++] = random.nextLong();
+    }
+    keys[n] = LongLongMap.ABSENT;
+    int count = keys.length - 3;
+    long[] out = new long[count];
+    map.getAll(keys, 3, count, out, new int[count]);
+    for (int i = 0; i < count; i++) {
+      assertEquals(map.get(keys[3 + i]), out[i], "batched key " + keys[3 + i]);
+    }
   }
 
   @Test
