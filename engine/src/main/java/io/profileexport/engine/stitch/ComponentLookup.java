@@ -226,13 +226,25 @@ final class ComponentLookup implements Serializable {
       }
       // Sized from the files (16 bytes an entry, uncompressed), so the table never grows while it fills.
       LongLongMap roots = new LongLongMap((int) Math.min(Integer.MAX_VALUE / 4, bytes / 16 + 16));
+      // A batch of entries at a time, their slots loaded first (LongLongMap.touch): every executor's tasks wait for
+      // this load before their first row.
+      long[] nodes = new long[1024];
+      long[] values = new long[nodes.length];
       for (FileStatus file : files) {
         try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file.getPath())
             .withConf(conf).build()) {
           for (Group g = reader.read(); g != null; g = reader.read()) {
             ByteBuffer chunk = g.getBinary("chunk", 0).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             while (chunk.remaining() >= 16) {
-              roots.put(chunk.getLong(), chunk.getLong());
+              int n = 0;
+              while (n < nodes.length && chunk.remaining() >= 16) {
+                nodes[n] = chunk.getLong();
+                values[n++] = chunk.getLong();
+              }
+              roots.touch(nodes, n);
+              for (int i = 0; i < n; i++) {
+                roots.put(nodes[i], values[i]);
+              }
             }
           }
         }

@@ -186,7 +186,7 @@ public final class ConnectedComponents {
    */
   static final class Forest {
     /** Edges read and indexed before they are applied. */
-    private static final int BATCH = 512;
+    private static final int BATCH = 1024;
     private final LongUnionFind sets;
     private final int[] roots;
     private final int[] sizes;
@@ -244,6 +244,10 @@ public final class ConnectedComponents {
       int[] ibs = new int[BATCH];
       for (int n = source.fill(as, bs, kinds); n > 0; n = source.fill(as, bs, kinds)) {
         edges += n;
+        // The index's lines of the batch's nodes are loaded first, without a branch; with them, 7.5M generated edges
+        // over 8.6M nodes took 0.80-0.96 s against 0.95-1.22 s (alternating in one JVM, batches of 512 and 1,024).
+        sets.touch(as, n);
+        sets.touch(bs, n);
         for (int i = 0; i < n; i++) {
           ias[i] = sets.indexOf(as[i]);  // a marked node is a node even without links
           if (as[i] != bs[i]) {

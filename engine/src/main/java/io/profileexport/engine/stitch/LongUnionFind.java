@@ -93,6 +93,11 @@ final class LongUnionFind {
     return Arrays.copyOf(ids, size);
   }
 
+  /** Loads the index's lines of {@code ids[0..count)} ({@link LongLongMap#touch}), before their {@link #indexOf}. */
+  void touch(long[] ids, int count) {
+    index.touch(ids, count);
+  }
+
   /** The index of {@code id}, adding it as a singleton if unseen. */
   int indexOf(long id) {
     long seen = index.putIfAbsent(id, size);

@@ -21,7 +21,11 @@ class ComponentLookupTest {
 
   /** A lookup that lists only some components: identities 1-3 in component 1, 10 in an oversized one. */
   private ComponentLookup listing() {
-    long[] entries = {1, 1, 2, 1, 3, 1, 10, ComponentLookup.OVERSIZED};
+    return listing(new long[] {1, 1, 2, 1, 3, 1, 10, ComponentLookup.OVERSIZED});
+  }
+
+  /** A lookup that lists only the components of {@code entries}: identity, root, identity, root, ... */
+  private ComponentLookup listing(long[] entries) {
     List<Row> chunks = new ArrayList<>();
     ComponentLookup.chunks(LongStream.of(entries).iterator())
         .forEachRemaining(chunk -> chunks.add(RowFactory.create((Object) chunk.getBinary(0))));
@@ -56,5 +60,27 @@ class ComponentLookupTest {
     }
     assertTrue(listed.take(10, decisions[4]), "a row of an oversized component is kept (keyed by its primary)");
     assertFalse(listed.take(7, decisions[2]));
+  }
+
+  @Test
+  void aLookupOfMoreIdentitiesThanItLoadsAtOnceFindsEveryOne() {
+    // 3,000 identities in components of three: the load puts them in batches of 1,024.
+    int identities = 3_000;
+    long[] entries = new long[identities * 2];
+    long[] ids = new long[identities + 1];
+    for (int i = 0; i < identities; i++) {
+      long id = 1_000_003L * (i + 1);
+      entries[2 * i] = id;
+      entries[2 * i + 1] = 1_000_003L * (i - i % 3 + 1);
+      ids[i] = id;
+    }
+    ids[identities] = 5;  // not listed
+    ComponentLookup lookup = listing(entries);
+    long[] decisions = new long[ids.length];
+    lookup.listedRows().decide(ids, 0, ids.length, decisions);
+    for (int i = 0; i < identities; i++) {
+      assertEquals(entries[2 * i + 1], decisions[i], "the root of identity " + ids[i]);
+    }
+    assertEquals(IdentityColumns.RowFilter.DROPPED, decisions[identities]);
   }
 }

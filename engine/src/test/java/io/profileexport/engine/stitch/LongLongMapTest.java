@@ -31,6 +31,7 @@ class LongLongMapTest {
     keys[n] = LongLongMap.ABSENT;
     int count = keys.length - 3;
     long[] out = new long[count];
+    map.touch(keys, keys.length);  // only loads: the answers stay the same
     map.getAll(keys, 3, count, out, new int[count]);
     for (int i = 0; i < count; i++) {
       assertEquals(map.get(keys[3 + i]), out[i], "batched key " + keys[3 + i]);
