@@ -56,6 +56,29 @@ public final class IdentityTexts {
     return IdentityColumns.isBlocked(id, blocked);
   }
 
+  /**
+   * Whether the text's {@code n} bytes are all ASCII; eight at a time where the platform reads unaligned longs (the
+   * check of every identity's id was 3% of the graph pass byte by byte).
+   */
+  private static boolean isAscii(UTF8String text, int n) {
+    Object base = text.getBaseObject();
+    long offset = text.getBaseOffset();
+    int i = 0;
+    if (Platform.unaligned()) {
+      for (; i + 8 <= n; i += 8) {
+        if ((Platform.getLong(base, offset + i) & 0x8080808080808080L) != 0) {
+          return false;
+        }
+      }
+    }
+    for (; i < n; i++) {
+      if (Platform.getByte(base, offset + i) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static byte byteAt(UTF8String text, int i) {
     return Platform.getByte(text.getBaseObject(), text.getBaseOffset() + i);
   }
@@ -78,10 +101,8 @@ public final class IdentityTexts {
       blockedText.forEach(t -> blockedLengths[t.numBytes()] = true);
     }
     int n = text.numBytes();
-    for (int i = 0; i < n; i++) {
-      if (byteAt(text, i) < 0) {
-        return null;
-      }
+    if (!isAscii(text, n)) {
+      return null;
     }
     int from = 0;
     int to = n;

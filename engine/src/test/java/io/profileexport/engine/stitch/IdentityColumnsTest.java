@@ -19,7 +19,8 @@ class IdentityColumnsTest {
     IdentityTexts fast = new IdentityTexts(Set.copyOf(blocked));
     List<String> values = List.of("anonymous", " ANONYMOUS\t", "\n null ", "Null", "undefined ", "0", " 0 ", "00",
         "", "   ", "anonymous1", "anonymou", "user@example.com", "ANONYMOUS\u00a0", "\u0130D", "i\u0307d", "ID",
-        "caf\u00e9", "\u0000null\u0000");
+        "caf\u00e9", "\u0000null\u0000", "\u00e9anonymous", "anonymou\u00e9", "anonymous-visitor-0000001@example.com",
+        "        anonymous        ", "                null\u00e9");
     for (String value : values) {
       assertEquals(IdentityColumns.isBlocked(value, blocked), fast.isBlocked(UTF8String.fromString(value)),
           () -> "blocked check of '" + value + "'");
