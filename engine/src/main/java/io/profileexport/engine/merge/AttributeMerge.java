@@ -19,10 +19,10 @@ import org.apache.spark.sql.types.StructType;
  * Brings each profile's fragments together with one shuffle and one sort, then merges each profile with
  * {@link ProfileMerger} in one pass over internal rows. Only the columns the merge reads cross the shuffle.
  *
- * <p>The sort is by a 64-bit hash of the profile key alone, which Spark radix-sorts: sorted by the profile key's text
- * and SPEC 3.4's ranking keys, the rows' comparisons (profile keys sharing their first eight bytes, and every pair of
- * one profile's fragments) were a tenth of the merge stage. The merger ranks each profile's few fragments itself, in
- * the order Spark's sort by those keys gave, and tells apart profiles whose keys share a hash.
+ * <p>The sort is by a 64-bit hash of the profile key alone, radix-sorted ({@link HashSorted}): sorted by the profile
+ * key's text and SPEC 3.4's ranking keys, the rows' comparisons (profile keys sharing their first eight bytes, and
+ * every pair of one profile's fragments) were a tenth of the merge stage. The merger ranks each profile's few
+ * fragments itself, in the order Spark's sort by those keys gave, and tells apart profiles whose keys share a hash.
  */
 public final class AttributeMerge {
   private AttributeMerge() {}
@@ -47,9 +47,14 @@ public final class AttributeMerge {
     }
     kept.add(xxhash64(col(SystemColumns.PROFILE)).as(SystemColumns.PROFILE_HASH));
     Dataset<Row> input = fragments.select(kept.toArray(new Column[0]));
-    Dataset<Row> sorted = input.repartition(col(SystemColumns.PROFILE))
-        .sortWithinPartitions(col(SystemColumns.PROFILE_HASH));
-    ProfileMerger merger = new ProfileMerger(input.schema(), union, sessionTimeZone, blockedValues);
-    return InternalRowFrames.mapPartitions(sorted, merger.outputSchema(), merger::mergeSorted);
+    StructType schema = input.schema();
+    int hashIdx = schema.fieldIndex(SystemColumns.PROFILE_HASH);
+    // Sorted in the task's own arrays while the partition fits two fifths of the task's heap share (as the graph
+    // pass's reduce), else by Spark's external sorter.
+    long sortedInMemory = Math.max(1,
+        io.profileexport.engine.stitch.IdentityGraph.heapPerTask(fragments.sparkSession().sparkContext()) * 2 / 5);
+    ProfileMerger merger = new ProfileMerger(schema, union, sessionTimeZone, blockedValues);
+    return InternalRowFrames.mapPartitions(input.repartition(col(SystemColumns.PROFILE)), merger.outputSchema(),
+        rows -> merger.mergeSorted(HashSorted.sorted(rows, schema, hashIdx, sortedInMemory)));
   }
 }

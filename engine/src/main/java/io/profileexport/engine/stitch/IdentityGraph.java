@@ -190,7 +190,7 @@ public final class IdentityGraph {
   }
 
   /** The heap one task may count on: see {@link #identitiesPerTask}. */
-  static long heapPerTask(org.apache.spark.SparkContext sc) {
+  public static long heapPerTask(org.apache.spark.SparkContext sc) {
     if (sc.isLocal()) {
       return Runtime.getRuntime().maxMemory() / localThreads(sc.master());
     }

@@ -1,5 +1,6 @@
 package io.profileexport.engine.stitch;
 
+import io.profileexport.engine.LongRadix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -111,52 +112,16 @@ final class KeySort {
   }
 
   /**
-   * Least significant byte first, on the keys and their rows' indexes alone; the other three arrays are then put in
-   * that order once. A pass scatters each element to one of 256 places; moving the four arrays together in each of
-   * up to eight passes wrote 32 bytes a row into 1,024 streams, where the keys and indexes are 12 bytes in 512, and
-   * the gather reads each row's other three values once. A byte that is the same in every key (the high bytes of
-   * small final ids) is skipped. The sign bit is flipped so that the bytes' order is the signed order.
+   * By key ({@link LongRadix}: the keys and their rows' indexes alone), then the other three arrays put in that order
+   * once: moving the four arrays together in each pass wrote 32 bytes a row into 1,024 streams, where the keys and
+   * indexes are 12 bytes in 512.
    */
   private void sort() {
-    int n = size;
-    int[][] counts = new int[8][256];
-    for (int i = 0; i < n; i++) {
-      long k = keys[i] ^ Long.MIN_VALUE;
-      for (int b = 0; b < 8; b++) {
-        counts[b][(int) (k >>> (b << 3)) & 0xff]++;
-      }
-    }
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    long[] k2 = new long[n];
-    int[] order2 = new int[n];
-    for (int b = 0; b < 8 && n > 1; b++) {
-      int[] count = counts[b];
-      int shift = b << 3;
-      if (count[(int) ((keys[0] ^ Long.MIN_VALUE) >>> shift) & 0xff] == n) {
-        continue;
-      }
-      int[] at = new int[256];
-      for (int v = 1; v < 256; v++) {
-        at[v] = at[v - 1] + count[v - 1];
-      }
-      for (int i = 0; i < n; i++) {
-        long k = keys[i];
-        int d = at[(int) ((k ^ Long.MIN_VALUE) >>> shift) & 0xff]++;
-        k2[d] = k;
-        order2[d] = order[i];
-      }
-      long[] t = keys;
-      keys = k2;
-      k2 = t;
-      int[] o = order;
-      order = order2;
-      order2 = o;
-    }
+    LongRadix.Sorted sorted = LongRadix.sort(keys, size);
+    keys = sorted.keys();
+    int[] order = sorted.order();
     // Each array's old storage takes the next one's gathered values: one spare array serves all three.
-    long[] spare = k2;
+    long[] spare = sorted.spare();
     long[] put = gathered(others, order, spare);
     spare = others;
     others = put;

@@ -1,0 +1,192 @@
+package io.profileexport.engine.merge;
+
+import io.profileexport.engine.LongRadix;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.execution.UnsafeExternalRowSorter;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.util.collection.unsafe.sort.PrefixComparators;
+import org.apache.spark.util.collection.unsafe.sort.RecordComparator;
+import scala.collection.JavaConverters;
+
+/**
+ * A partition of the merge's rows sorted by their profile key's hash (a long column), for {@link ProfileMerger}: rows
+ * of one hash together, in no particular order among them.
+ *
+ * <p>Spark's sort radix-sorts (prefix, pointer) pairs and then reads each row through its pointer, from wherever it
+ * landed in its pages: a cache and TLB miss a row, waited for alone, a tenth of the merge stage. Here the rows are
+ * copied into pages as the shuffle hands them over, their hashes sorted ({@link LongRadix}), and the iterator loads a
+ * block of rows ahead of the merger in a loop of independent loads ({@link #touch}), so those misses overlap. A
+ * partition past {@code maxBytes} goes to Spark's external sorter instead, which spills.
+ */
+final class HashSorted {
+  private static final int PAGE_BYTES = 8 << 20;
+  /** Heap a row takes besides its bytes: its place, length and hash, twice while sorting, and its index. */
+  static final int BYTES_PER_ROW = 40;
+  /** Rows {@link #touch} loads at once, a block ahead of the merger. */
+  private static final int TOUCH_ROWS = 64;
+
+  private final int fields;
+  private final List<byte[]> pages = new ArrayList<>();
+  private byte[] page;
+  private int used;
+  /** Each row's page (high 32 bits) and offset in it. */
+  private long[] places = new long[1 << 12];
+  private int[] lengths = new int[1 << 12];
+  private long[] hashes = new long[1 << 12];
+  private int size;
+  private long bytes;
+  /** Where {@link #touch} leaves what it read, so that the compiler keeps its loads. */
+  private int touched;
+
+  private HashSorted(int fields) {
+    this.fields = fields;
+  }
+
+  /**
+   * @param rows rows of {@code schema}; the rows returned are reused, each valid until the next is asked for
+   * @param hashIdx the ordinal of the long column sorted by, never null
+   * @param maxBytes the heap the partition may take here (its rows' bytes and {@link #BYTES_PER_ROW} a row)
+   */
+  static Iterator<InternalRow> sorted(Iterator<InternalRow> rows, StructType schema, int hashIdx, long maxBytes) {
+    HashSorted buffer = new HashSorted(schema.length());
+    UnsafeProjection unsafe = null;
+    while (rows.hasNext()) {
+      InternalRow row = rows.next();
+      if (!(row instanceof UnsafeRow)) {
+        unsafe = unsafe == null ? UnsafeProjection.create(schema) : unsafe;
+      }
+      UnsafeRow u = row instanceof UnsafeRow r ? r : unsafe.apply(row);
+      buffer.add(u, u.getLong(hashIdx));
+      if (buffer.bytes > maxBytes) {
+        return buffer.spilling(rows, schema, hashIdx);
+      }
+    }
+    return buffer.iterator();
+  }
+
+  private void add(UnsafeRow row, long hash) {
+    int length = row.getSizeInBytes();
+    if (page == null || used + length > page.length) {
+      page = new byte[Math.max(PAGE_BYTES, length)];
+      pages.add(page);
+      used = 0;
+    }
+    if (size == places.length) {
+      int grown = (int) Math.min(Integer.MAX_VALUE - 8, places.length * 2L);
+      places = Arrays.copyOf(places, grown);
+      lengths = Arrays.copyOf(lengths, grown);
+      hashes = Arrays.copyOf(hashes, grown);
+    }
+    row.writeToMemory(page, Platform.BYTE_ARRAY_OFFSET + used);
+    places[size] = (long) (pages.size() - 1) << 32 | used;
+    lengths[size] = length;
+    hashes[size++] = hash;
+    used += length;
+    bytes += length + BYTES_PER_ROW;
+  }
+
+  private Iterator<InternalRow> iterator() {
+    int[] order = LongRadix.sort(hashes, size).order();
+    hashes = null;
+    byte[][] all = pages.toArray(new byte[0][]);
+    UnsafeRow out = new UnsafeRow(fields);
+    return new Iterator<>() {
+      private int at;
+
+      @Override
+      public boolean hasNext() {
+        return at < size;
+      }
+
+      @Override
+      public InternalRow next() {
+        if (at >= size) {
+          throw new NoSuchElementException();
+        }
+        if (at % TOUCH_ROWS == 0) {
+          if (at == 0) {
+            touch(all, order, 0, Math.min(size, TOUCH_ROWS));
+          }
+          touch(all, order, Math.min(size, at + TOUCH_ROWS), Math.min(size, at + 2 * TOUCH_ROWS));
+        }
+        int row = order[at++];
+        long place = places[row];
+        out.pointTo(all[(int) (place >>> 32)], Platform.BYTE_ARRAY_OFFSET + (int) place, lengths[row]);
+        return out;
+      }
+    };
+  }
+
+  /**
+   * Loads every cache line of the rows at {@code order[from]} to {@code order[to - 1]}, in a loop whose loads do not
+   * wait on each other: the merger then finds them in the caches, where it waited for each row's miss alone.
+   */
+  private void touch(byte[][] all, int[] order, int from, int to) {
+    int sum = 0;
+    for (int i = from; i < to; i++) {
+      int row = order[i];
+      long place = places[row];
+      byte[] rowPage = all[(int) (place >>> 32)];
+      int start = (int) place;
+      int end = start + lengths[row];
+      for (int at = start; at < end; at += 64) {
+        sum += rowPage[at];
+      }
+    }
+    touched += sum;
+  }
+
+  /** The buffered rows and the rest of {@code rows}, sorted by Spark's external sorter, which spills as it must. */
+  private Iterator<InternalRow> spilling(Iterator<InternalRow> rows, StructType schema, int hashIdx) {
+    UnsafeExternalRowSorter.PrefixComputer prefix = new UnsafeExternalRowSorter.PrefixComputer() {
+      private final Prefix result = new Prefix();
+
+      @Override
+      public Prefix computePrefix(InternalRow row) {
+        result.isNull = false;
+        result.value = row.getLong(hashIdx);
+        return result;
+      }
+    };
+    try {
+      // The hash is the whole prefix, so rows with equal prefixes are equal as far as the order goes.
+      UnsafeExternalRowSorter sorter = UnsafeExternalRowSorter.createWithRecordComparator(schema,
+          () -> new RecordComparator() {
+            @Override
+            public int compare(Object l, long lOffset, int lLength, Object r, long rOffset, int rLength) {
+              return 0;
+            }
+          }, PrefixComparators.LONG, prefix, SparkEnv.get().memoryManager().pageSizeBytes(), true);
+      UnsafeRow buffered = new UnsafeRow(fields);
+      for (int i = 0; i < size; i++) {
+        long place = places[i];
+        buffered.pointTo(pages.get((int) (place >>> 32)), Platform.BYTE_ARRAY_OFFSET + (int) place, lengths[i]);
+        sorter.insertRow(buffered);
+      }
+      pages.clear();
+      page = null;
+      places = null;
+      lengths = null;
+      hashes = null;
+      UnsafeProjection unsafe = UnsafeProjection.create(schema);
+      while (rows.hasNext()) {
+        InternalRow row = rows.next();
+        sorter.insertRow(row instanceof UnsafeRow u ? u : unsafe.apply(row));
+      }
+      return JavaConverters.asJavaIterator(sorter.sort());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
