@@ -30,36 +30,54 @@ import scala.collection.JavaConverters;
  * partition past {@code maxBytes} goes to Spark's external sorter instead, which spills.
  */
 final class HashSorted {
-  private static final int PAGE_BYTES = 8 << 20;
-  /** Heap a row takes besides its bytes: its place, length and hash, twice while sorting, and its index. */
-  static final int BYTES_PER_ROW = 40;
+  /** The largest page rows are copied into; pages start at 64 KB and double up to it. */
+  static final int MAX_PAGE_BYTES = 8 << 20;
+  private static final int FIRST_PAGE_BYTES = 64 << 10;
+  /** Heap the arrays take per row they can hold: its place, length and hash. */
+  private static final int ARRAY_BYTES_PER_ROW = 20;
+  /** Heap the sort takes per row: the hashes' twin and two arrays of indexes. */
+  private static final int SORT_BYTES_PER_ROW = 16;
+  /** The most rows a partition holds here (the arrays' length): past it, Spark's sorter takes them. */
+  private static final int MAX_ROWS = Integer.MAX_VALUE - 8;
   /** Rows {@link #touch} loads at once, a block ahead of the merger. */
   private static final int TOUCH_ROWS = 64;
 
   private final int fields;
+  private final int maxPage;
   private final List<byte[]> pages = new ArrayList<>();
-  private byte[] page;
+  /** The index in {@link #pages} of the page rows are copied into, -1 before the first. */
+  private int current = -1;
   private int used;
+  /** The last row copied into each page, by page index: the spill frees each page once its rows are handed over. */
+  private int[] lastRowOfPage = new int[16];
   /** Each row's page (high 32 bits) and offset in it. */
   private long[] places = new long[1 << 12];
   private int[] lengths = new int[1 << 12];
   private long[] hashes = new long[1 << 12];
   private int size;
-  private long bytes;
+  /** The pages' bytes, allocated whole. */
+  private long pageBytes;
   /** Where {@link #touch} leaves what it read, so that the compiler keeps its loads. */
   private int touched;
 
-  private HashSorted(int fields) {
+  private HashSorted(int fields, int maxPage) {
     this.fields = fields;
+    this.maxPage = maxPage;
   }
 
   /**
    * @param rows rows of {@code schema}; the rows returned are reused, each valid until the next is asked for
    * @param hashIdx the ordinal of the long column sorted by, never null
-   * @param maxBytes the heap the partition may take here (its rows' bytes and {@link #BYTES_PER_ROW} a row)
+   * @param maxBytes the heap the partition may take here: its pages, arrays and sort
    */
   static Iterator<InternalRow> sorted(Iterator<InternalRow> rows, StructType schema, int hashIdx, long maxBytes) {
-    HashSorted buffer = new HashSorted(schema.length());
+    return sorted(rows, schema, hashIdx, maxBytes, MAX_PAGE_BYTES);
+  }
+
+  /** As {@link #sorted(Iterator, StructType, int, long)}, with pages of at most {@code maxPage} bytes. */
+  static Iterator<InternalRow> sorted(Iterator<InternalRow> rows, StructType schema, int hashIdx, long maxBytes,
+      int maxPage) {
+    HashSorted buffer = new HashSorted(schema.length(), maxPage);
     UnsafeProjection unsafe = null;
     while (rows.hasNext()) {
       InternalRow row = rows.next();
@@ -68,32 +86,56 @@ final class HashSorted {
       }
       UnsafeRow u = row instanceof UnsafeRow r ? r : unsafe.apply(row);
       buffer.add(u, u.getLong(hashIdx));
-      if (buffer.bytes > maxBytes) {
+      if (buffer.heap() > maxBytes || buffer.size == MAX_ROWS) {
         return buffer.spilling(rows, schema, hashIdx);
       }
     }
     return buffer.iterator();
   }
 
+  /** The heap the partition takes here once sorted. */
+  private long heap() {
+    return pageBytes + (long) places.length * ARRAY_BYTES_PER_ROW + (long) size * SORT_BYTES_PER_ROW;
+  }
+
   private void add(UnsafeRow row, long hash) {
     int length = row.getSizeInBytes();
-    if (page == null || used + length > page.length) {
-      page = new byte[Math.max(PAGE_BYTES, length)];
-      pages.add(page);
-      used = 0;
+    int pageIndex;
+    int at;
+    if (length > maxPage) {
+      // A page of its own; the current one stays the one rows are copied into.
+      pageIndex = newPage(length);
+      at = 0;
+    } else {
+      if (current < 0 || used + length > pages.get(current).length) {
+        int next = current < 0 ? Math.min(maxPage, FIRST_PAGE_BYTES) : Math.min(maxPage, pages.get(current).length * 2);
+        current = newPage(Math.max(next, length));
+        used = 0;
+      }
+      pageIndex = current;
+      at = used;
+      used += length;
     }
     if (size == places.length) {
-      int grown = (int) Math.min(Integer.MAX_VALUE - 8, places.length * 2L);
+      int grown = (int) Math.min(MAX_ROWS, places.length * 2L);
       places = Arrays.copyOf(places, grown);
       lengths = Arrays.copyOf(lengths, grown);
       hashes = Arrays.copyOf(hashes, grown);
     }
-    row.writeToMemory(page, Platform.BYTE_ARRAY_OFFSET + used);
-    places[size] = (long) (pages.size() - 1) << 32 | used;
+    row.writeToMemory(pages.get(pageIndex), Platform.BYTE_ARRAY_OFFSET + at);
+    lastRowOfPage[pageIndex] = size;
+    places[size] = (long) pageIndex << 32 | at;
     lengths[size] = length;
     hashes[size++] = hash;
-    used += length;
-    bytes += length + BYTES_PER_ROW;
+  }
+
+  private int newPage(int bytes) {
+    pages.add(new byte[bytes]);
+    pageBytes += bytes;
+    if (pages.size() > lastRowOfPage.length) {
+      lastRowOfPage = Arrays.copyOf(lastRowOfPage, lastRowOfPage.length * 2);
+    }
+    return pages.size() - 1;
   }
 
   private Iterator<InternalRow> iterator() {
@@ -143,6 +185,7 @@ final class HashSorted {
       for (int at = start; at < end; at += 64) {
         sum += rowPage[at];
       }
+      sum += end > start ? rowPage[end - 1] : 0;  // the last line, which the stride may step over
     }
     touched += sum;
   }
@@ -171,11 +214,14 @@ final class HashSorted {
       UnsafeRow buffered = new UnsafeRow(fields);
       for (int i = 0; i < size; i++) {
         long place = places[i];
-        buffered.pointTo(pages.get((int) (place >>> 32)), Platform.BYTE_ARRAY_OFFSET + (int) place, lengths[i]);
+        int pageIndex = (int) (place >>> 32);
+        buffered.pointTo(pages.get(pageIndex), Platform.BYTE_ARRAY_OFFSET + (int) place, lengths[i]);
         sorter.insertRow(buffered);
+        if (lastRowOfPage[pageIndex] == i) {
+          pages.set(pageIndex, null);  // handed over whole: the sorter holds its rows in its own memory now
+        }
       }
       pages.clear();
-      page = null;
       places = null;
       lengths = null;
       hashes = null;

@@ -51,6 +51,8 @@ final class KeySort {
    */
   private long[] lengths = new long[1 << 12];
   private int size;
+  /** Whether the rows are in key order: only then does the iterator load texts ahead ({@link #touch}). */
+  private boolean sorted;
   /** Identity texts, each as the namespace key's bytes, then the id's. */
   private byte[] texts = new byte[1 << 16];
   private int textSize;
@@ -117,11 +119,11 @@ final class KeySort {
    * indexes are 12 bytes in 512.
    */
   private void sort() {
-    LongRadix.Sorted sorted = LongRadix.sort(keys, size);
-    keys = sorted.keys();
-    int[] order = sorted.order();
+    LongRadix.Sorted byKey = LongRadix.sort(keys, size);
+    keys = byKey.keys();
+    int[] order = byKey.order();
     // Each array's old storage takes the next one's gathered values: one spare array serves all three.
-    long[] spare = sorted.spare();
+    long[] spare = byKey.spare();
     long[] put = gathered(others, order, spare);
     spare = others;
     others = put;
@@ -129,6 +131,7 @@ final class KeySort {
     spare = metas;
     metas = put;
     lengths = gathered(lengths, order, spare);
+    sorted = true;
   }
 
   /** {@code values} in {@code order}, written into {@code into} (at least as long as {@code order}); returns it. */
@@ -184,7 +187,7 @@ final class KeySort {
         if (at >= size) {
           throw new NoSuchElementException();
         }
-        if (at % TOUCH_ROWS == 0) {
+        if (sorted && at % TOUCH_ROWS == 0) {
           if (at == 0) {
             touch(0, Math.min(size, TOUCH_ROWS));
           }

@@ -179,6 +179,7 @@ final class LongLongMap {
    * Loads the slots where the probes of {@code keys[0..count)} start, in a loop whose loads do not wait on each
    * other, so that probing them next finds those lines in the caches: a probe's loop branches on what it loads (a
    * key found, an empty slot, another key), and a mispredicted branch lets the processor overlap no miss past it.
+   * For a map one thread fills (union-find's, a lookup being loaded): it writes a field.
    */
   void touch(long[] keys, int count) {
     long sum = 0;

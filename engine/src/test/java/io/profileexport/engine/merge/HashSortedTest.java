@@ -23,8 +23,8 @@ class HashSortedTest {
       .add("hash", DataTypes.LongType, false).add("n", DataTypes.IntegerType);
 
   /**
-   * Rows of hashes of all signs, many repeated, with texts of many lengths (some rows larger than a page of the
-   * buffer's, 8 MB, would be too slow here; a few of several KB cross cache lines and pages' ends alike).
+   * Rows of hashes of all signs, many repeated, with texts of many lengths: most of a few dozen bytes, one in 97 of
+   * 5 KB, which is more than a page of 4 KB (the tests' small pages), so it gets a page of its own.
    */
   private static List<InternalRow> rows(long seed, int count, boolean unsafe) {
     Random random = new Random(seed);
@@ -68,15 +68,19 @@ class HashSortedTest {
 
   @Test
   void rowsComeBackByHashInTheTasksArraysAndPastTheirShareInSparksSorter() {
+    // Shares: all in the arrays; past it at the first row; past it midway (the arrays alone take 80 KB), with pages
+    // of 8 MB (one) and of 4 KB (many, some freed as the spill hands their rows over).
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(SharedSpark.session().sparkContext());
     for (int count : new int[] {0, 1, 2, 3_000}) {
-      for (long share : new long[] {Long.MAX_VALUE, 1, 20_000}) {
-        for (boolean unsafe : new boolean[] {true, false}) {
-          List<String> out = sc.parallelize(List.of(0), 1)
-              .mapPartitions(ignored -> sorted(HashSorted.sorted(rows(count, count, unsafe).iterator(), SCHEMA, 1,
-                  share)).iterator())
-              .collect();
-          assertSortedPermutation(rows(count, count, unsafe), out);
+      for (long share : new long[] {Long.MAX_VALUE, 1, 200_000}) {
+        for (int page : new int[] {HashSorted.MAX_PAGE_BYTES, 4_096}) {
+          for (boolean unsafe : new boolean[] {true, false}) {
+            List<String> out = sc.parallelize(List.of(0), 1)
+                .mapPartitions(ignored -> sorted(HashSorted.sorted(rows(count, count, unsafe).iterator(), SCHEMA, 1,
+                    share, page)).iterator())
+                .collect();
+            assertSortedPermutation(rows(count, count, unsafe), out);
+          }
         }
       }
     }
