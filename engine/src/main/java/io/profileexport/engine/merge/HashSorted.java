@@ -1,22 +1,19 @@
 package io.profileexport.engine.merge;
 
 import io.profileexport.engine.LongRadix;
+import io.profileexport.engine.RowsAhead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.UnsafeExternalRowSorter;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.Platform;
-import org.apache.spark.util.collection.unsafe.sort.PrefixComparators;
-import org.apache.spark.util.collection.unsafe.sort.RecordComparator;
 import scala.collection.JavaConverters;
 
 /**
@@ -143,26 +140,15 @@ final class HashSorted {
     hashes = null;
     byte[][] all = pages.toArray(new byte[0][]);
     UnsafeRow out = new UnsafeRow(fields);
-    return new Iterator<>() {
-      private int at;
-
+    return new RowsAhead(size, TOUCH_ROWS) {
       @Override
-      public boolean hasNext() {
-        return at < size;
+      protected void load(int from, int to) {
+        touch(all, order, from, to);
       }
 
       @Override
-      public InternalRow next() {
-        if (at >= size) {
-          throw new NoSuchElementException();
-        }
-        if (at % TOUCH_ROWS == 0) {
-          if (at == 0) {
-            touch(all, order, 0, Math.min(size, TOUCH_ROWS));
-          }
-          touch(all, order, Math.min(size, at + TOUCH_ROWS), Math.min(size, at + 2 * TOUCH_ROWS));
-        }
-        int row = order[at++];
+      protected InternalRow row(int at) {
+        int row = order[at];
         long place = places[row];
         out.pointTo(all[(int) (place >>> 32)], Platform.BYTE_ARRAY_OFFSET + (int) place, lengths[row]);
         return out;
@@ -192,25 +178,8 @@ final class HashSorted {
 
   /** The buffered rows and the rest of {@code rows}, sorted by Spark's external sorter, which spills as it must. */
   private Iterator<InternalRow> spilling(Iterator<InternalRow> rows, StructType schema, int hashIdx) {
-    UnsafeExternalRowSorter.PrefixComputer prefix = new UnsafeExternalRowSorter.PrefixComputer() {
-      private final Prefix result = new Prefix();
-
-      @Override
-      public Prefix computePrefix(InternalRow row) {
-        result.isNull = false;
-        result.value = row.getLong(hashIdx);
-        return result;
-      }
-    };
     try {
-      // The hash is the whole prefix, so rows with equal prefixes are equal as far as the order goes.
-      UnsafeExternalRowSorter sorter = UnsafeExternalRowSorter.createWithRecordComparator(schema,
-          () -> new RecordComparator() {
-            @Override
-            public int compare(Object l, long lOffset, int lLength, Object r, long rOffset, int rLength) {
-              return 0;
-            }
-          }, PrefixComparators.LONG, prefix, SparkEnv.get().memoryManager().pageSizeBytes(), true);
+      UnsafeExternalRowSorter sorter = RowsAhead.sparkSorter(schema, hashIdx);
       UnsafeRow buffered = new UnsafeRow(fields);
       for (int i = 0; i < size; i++) {
         long place = places[i];

@@ -1,20 +1,17 @@
 package io.profileexport.engine.stitch;
 
 import io.profileexport.engine.LongRadix;
+import io.profileexport.engine.RowsAhead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecificInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.execution.UnsafeExternalRowSorter;
 import org.apache.spark.unsafe.types.UTF8String;
-import org.apache.spark.util.collection.unsafe.sort.PrefixComparators;
-import org.apache.spark.util.collection.unsafe.sort.RecordComparator;
 import scala.collection.JavaConverters;
 
 /**
@@ -174,25 +171,16 @@ final class KeySort {
 
   private Iterator<InternalRow> iterator() {
     SpecificInternalRow out = new SpecificInternalRow(GraphRows.EMITTED);
-    return new Iterator<>() {
-      private int at;
-
+    return new RowsAhead(size, TOUCH_ROWS) {
       @Override
-      public boolean hasNext() {
-        return at < size;
+      protected void load(int from, int to) {
+        if (sorted) {
+          touch(from, to);
+        }
       }
 
       @Override
-      public InternalRow next() {
-        if (at >= size) {
-          throw new NoSuchElementException();
-        }
-        if (sorted && at % TOUCH_ROWS == 0) {
-          if (at == 0) {
-            touch(0, Math.min(size, TOUCH_ROWS));
-          }
-          touch(Math.min(size, at + TOUCH_ROWS), Math.min(size, at + 2 * TOUCH_ROWS));
-        }
+      protected InternalRow row(int at) {
         long meta = metas[at];
         out.setLong(0, keys[at]);
         out.setLong(1, others[at]);
@@ -209,7 +197,6 @@ final class KeySort {
           out.update(3, UTF8String.fromBytes(texts, ns, nsLength));
           out.update(4, UTF8String.fromBytes(texts, ns + nsLength, (int) length));
         }
-        at++;
         return out;
       }
     };
@@ -217,25 +204,8 @@ final class KeySort {
 
   /** The buffered rows and the rest of {@code rows}, sorted by Spark's external sorter, which spills as it must. */
   private Iterator<InternalRow> spilling(Iterator<InternalRow> rows) {
-    UnsafeExternalRowSorter.PrefixComputer prefix = new UnsafeExternalRowSorter.PrefixComputer() {
-      private final Prefix result = new Prefix();
-
-      @Override
-      public Prefix computePrefix(InternalRow row) {
-        result.isNull = false;
-        result.value = row.getLong(0);
-        return result;
-      }
-    };
     try {
-      // The key is the whole prefix, so rows with equal prefixes are equal as far as the order goes.
-      UnsafeExternalRowSorter sorter = UnsafeExternalRowSorter.createWithRecordComparator(GraphRows.EMITTED,
-          () -> new RecordComparator() {
-            @Override
-            public int compare(Object l, long lOffset, int lLength, Object r, long rOffset, int rLength) {
-              return 0;
-            }
-          }, PrefixComparators.LONG, prefix, SparkEnv.get().memoryManager().pageSizeBytes(), true);
+      UnsafeExternalRowSorter sorter = RowsAhead.sparkSorter(GraphRows.EMITTED, 0);
       UnsafeProjection unsafe = UnsafeProjection.create(GraphRows.EMITTED);
       Iterator<InternalRow> buffered = iterator();
       while (buffered.hasNext()) {
