@@ -256,9 +256,9 @@ public final class Bench {
 
   /**
    * The export, best of {@link #RUNS} after a warm-up run; with {@code againstCeiling}, then the ceiling and the narrow
-   * ceiling, best of {@link #RUNS} each. Each side runs after its own kind: running a ceiling right after an export made it take twice
-   * as long (18.3-20.9 s against 8.2 s; 2026-12-05-jdk17.0.15-2.md), more CPU time in its tasks, as though each run
-   * had to warm up again, so alternating them would flatter the ratio.
+   * ceiling, best of {@link #RUNS} each. Each side runs after its own kind: running a ceiling right after an export
+   * made it take twice as long (18.3-20.9 s against 8.2 s; 2026-12-05-jdk17.0.15-2.md), more CPU time in its tasks, as
+   * though each run had to warm up again, so alternating them would flatter the ratio.
    */
   /**
    * Timed runs of each side. Three, not two: on the shared 2-core machine a run took up to 1.3 times another of the

@@ -225,11 +225,12 @@ final class ComponentLookup implements Serializable {
         }
       }
       // Sized from the files (16 bytes an entry, uncompressed), so the table never grows while it fills.
-      if (bytes / 16 > LongUnionFind.MAX_NODES) {
+      long entries = bytes / 16 + 16;
+      if (entries > LongUnionFind.MAX_NODES) {
         throw new IllegalStateException("the identity components staged in " + folder + " list " + bytes / 16
             + " identities, more than one lookup holds (" + LongUnionFind.MAX_NODES + ")");
       }
-      LongLongMap roots = new LongLongMap((int) (bytes / 16 + 16));
+      LongLongMap roots = new LongLongMap((int) entries);
       // A batch of entries at a time, their slots loaded first (LongLongMap.touch): every executor's tasks wait for
       // this load before their first row.
       long[] nodes = new long[1024];

@@ -75,7 +75,7 @@ final class LongLongMap {
     return mayContainBit(key) != 0;
   }
 
-  /** 1 when the bitmap may hold {@code key}, else 0; without a branch (a shift by {@code a} shifts by its low 6 bits). */
+  /** 1 when the bitmap may hold {@code key}, else 0, without a branch (a shift by {@code a} is by its low 6 bits). */
   private int mayContainBit(long key) {
     long h = mixed(key);
     int block = blockOf(h);
